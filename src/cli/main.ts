@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { ExitCode, UsageError } from "./exit-codes.js";
+import { COMMAND_USAGE, MAIN_USAGE } from "./usage.js";
+import { VERSION } from "./version.js";
+import { exitCodeFor } from "./report-error.js";
+import { runGenerate } from "./generate.js";
+import { runServe } from "./serve.js";
+import { runOpenapi } from "./openapi.js";
+
+/** Flags each command accepts; parseArgs rejects the rest (exit 2). */
+const OPTIONS = {
+  generate: { config: { type: "string" }, "proto-path": { type: "string", multiple: true }, out: { type: "string" }, help: { type: "boolean" } },
+  serve: {
+    config: { type: "string" },
+    "proto-path": { type: "string", multiple: true },
+    backend: { type: "string" },
+    listen: { type: "string" },
+    generated: { type: "string" },
+    help: { type: "boolean" },
+  },
+  openapi: { config: { type: "string" }, "proto-path": { type: "string", multiple: true }, out: { type: "string" }, help: { type: "boolean" } },
+} as const;
+
+export interface CommandFlags {
+  readonly config?: string | undefined;
+  readonly protoPaths: readonly string[];
+  readonly out?: string | undefined;
+  readonly backend?: string | undefined;
+  readonly listen?: string | undefined;
+  readonly generated?: string | undefined;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${MAIN_USAGE}\n`);
+    return command === undefined ? ExitCode.BAD_INPUT : ExitCode.OK;
+  }
+  if (command === "--version" || command === "-v") {
+    process.stdout.write(`${VERSION}\n`);
+    return ExitCode.OK;
+  }
+  if (command !== "generate" && command !== "serve" && command !== "openapi") {
+    throw new UsageError(`unknown command "${command}" (expected generate, serve or openapi; see protogate --help)`);
+  }
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...rest], options: OPTIONS[command], allowPositionals: false, strict: true }));
+  } catch (error: unknown) {
+    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)} (see protogate ${command} --help)`);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${COMMAND_USAGE[command]}\n`);
+    return ExitCode.OK;
+  }
+  const flags: CommandFlags = {
+    config: values.config as string | undefined,
+    protoPaths: (values["proto-path"] as string[] | undefined) ?? [],
+    out: values.out as string | undefined,
+    backend: values.backend as string | undefined,
+    listen: values.listen as string | undefined,
+    generated: values.generated as string | undefined,
+  };
+  switch (command) {
+    case "generate":
+      return runGenerate(flags);
+    case "openapi":
+      return runOpenapi(flags);
+    case "serve":
+      return runServe(flags);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // serve keeps running until a signal; the others are done.
+    if (code !== undefined) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`protogate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = exitCodeFor(error);
+  },
+);

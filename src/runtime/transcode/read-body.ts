@@ -1,0 +1,107 @@
+import type { IncomingMessage } from "node:http";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import type { Transform } from "node:stream";
+import { Code, GatewayError } from "../errors/gateway-error.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** `application/json`, `application/*+json`, with no charset or `charset=utf-8`. SPEC §3. */
+export function isJsonContentType(header: string): boolean {
+  const [mediaType = "", ...params] = header.split(";");
+  const type = mediaType.trim().toLowerCase();
+  if (type !== "application/json" && !(type.startsWith("application/") && type.endsWith("+json"))) return false;
+  for (const param of params) {
+    const [name = "", value = ""] = param.split("=");
+    if (name.trim().toLowerCase() !== "charset") continue;
+    const charset = value.trim().replace(/^"|"$/g, "").toLowerCase();
+    if (charset !== "utf-8" && charset !== "utf8") return false;
+  }
+  return true;
+}
+
+function decoderFor(encoding: string): Transform | undefined {
+  switch (encoding) {
+    case "gzip":
+    case "x-gzip":
+      return createGunzip();
+    case "deflate":
+      return createInflate();
+    case "br":
+      return createBrotliDecompress();
+    default:
+      throw new GatewayError(Code.INVALID_ARGUMENT, `unsupported Content-Encoding "${encoding}" (use gzip, deflate or br)`, {
+        httpStatus: 415,
+      });
+  }
+}
+
+function acceptable(contentType: string | undefined): boolean {
+  return contentType !== undefined && isJsonContentType(contentType);
+}
+
+function unsupportedType(contentType: string | undefined): GatewayError {
+  return new GatewayError(
+    Code.INVALID_ARGUMENT,
+    `unsupported Content-Type ${JSON.stringify(contentType ?? "")}: request bodies must be application/json`,
+    { httpStatus: 415 },
+  );
+}
+
+function tooLarge(limit: number): GatewayError {
+  return new GatewayError(Code.RESOURCE_EXHAUSTED, `request body exceeds the limit of ${limit} bytes`, { httpStatus: 413 });
+}
+
+/**
+ * Reads the request body as text: checks the media type (415), decompresses, enforces
+ * `limit` on the decompressed size (413) and requires valid UTF-8 (400). Returns "" for
+ * an empty body, which callers treat as the empty message.
+ */
+export async function readBodyText(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = req.headers["content-length"];
+  const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  const identity = encoding === "identity" || encoding === "";
+  if (declared === "0" || (declared === undefined && req.headers["transfer-encoding"] === undefined)) return "";
+  if (identity && declared !== undefined && Number(declared) > limit) {
+    req.resume(); // drain so the connection can be reused for the answer
+    throw tooLarge(limit);
+  }
+  const contentType = req.headers["content-type"];
+  if (declared !== undefined && !acceptable(contentType)) {
+    req.resume();
+    throw unsupportedType(contentType);
+  }
+  const source: NodeJS.ReadableStream = identity ? req : req.pipe(decoderFor(encoding) as Transform);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(buffer);
+    }
+  } catch (error: unknown) {
+    req.resume();
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError(Code.INVALID_ARGUMENT, `cannot decode request body (Content-Encoding ${encoding})`, { cause: error });
+  }
+  if (size === 0) return "";
+  // The media type is checked only for a body that is really there: an empty body is fine.
+  if (!acceptable(contentType)) throw unsupportedType(contentType);
+  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new GatewayError(Code.INVALID_ARGUMENT, "request body is not valid UTF-8");
+  }
+}
+
+/** Parses JSON text; a syntax error is a 400 naming the problem. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new GatewayError(Code.INVALID_ARGUMENT, `malformed JSON in request body: ${reason}`);
+  }
+}
