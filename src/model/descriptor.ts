@@ -38,6 +38,8 @@ export interface FieldModel {
   readonly oneof?: string;
   /** Repeated scalars: whether the encoder writes them packed. */
   readonly packed?: boolean;
+  /** Leading comment in the proto, for OpenAPI. */
+  readonly comment?: string;
 }
 
 export interface MessageModel {
@@ -46,6 +48,8 @@ export interface MessageModel {
   readonly fields: readonly FieldModel[];
   /** Proto file that declares it, relative to its proto root. */
   readonly file: string;
+  /** Leading comment in the proto, for OpenAPI. */
+  readonly comment?: string;
 }
 
 export interface EnumValueModel {
