@@ -44,9 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command !== "generate" && command !== "serve" && command !== "openapi") {
     throw new UsageError(`unknown command "${command}" (expected generate, serve or openapi; see protogate --help)`);
   }
-  let values: Record<string, string | string[] | boolean | undefined>;
+  let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: [...rest], options: OPTIONS[command], allowPositionals: false, strict: true }));
+    values = parseArgs({ args: [...rest], options: OPTIONS[command], allowPositionals: false, strict: true }).values;
   } catch (error: unknown) {
     throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)} (see protogate ${command} --help)`);
   }
@@ -72,10 +72,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+const isServe = process.argv[2] === "serve";
+
 main(process.argv.slice(2)).then(
   (code) => {
-    // serve keeps running until a signal; the others are done.
-    if (code !== undefined) process.exitCode = code;
+    process.exitCode = code;
+    // serve resolves only after a drained shutdown: leftover handles (channels, timers) must not keep us alive.
+    if (isServe) process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`protogate: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -6,6 +6,7 @@ const BAD_INPUT_ERRORS = new Set([
   "ConfigError",
   "ProtoError",
   "TemplateSyntaxError",
+  "HttpRuleError",
   "RouteTableError",
   "NoBackendError",
 ]);

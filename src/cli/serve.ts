@@ -1,0 +1,126 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { createCodecRegistry } from "../codec/index.js";
+import type { BackendConfig, GatewayConfig } from "../config/gateway-config.js";
+import { resolveBackend, resolveRule } from "../config/resolve-backends.js";
+import type { MethodEntry } from "../model/route-table.js";
+import { BackendPool } from "../runtime/backend/backend-pool.js";
+import type { BackendTarget } from "../runtime/backend/backend-pool.js";
+import { GrpcJsTransport } from "../runtime/backend/grpc-js-transport.js";
+import { createGateway } from "../runtime/gateway.js";
+import { loadGenerated } from "../runtime/load-generated.js";
+import { ExitCode } from "./exit-codes.js";
+import type { CommandFlags } from "./main.js";
+import { buildApi } from "./build-table.js";
+import { configFromFlags } from "./config-from-flags.js";
+
+// Slow-header (slowloris) clients are cut off; a whole request may take longer (large bodies).
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * `protogate serve`: the composition root. Resolves to the exit code once a SIGTERM or
+ * SIGINT has drained the server (SPEC §8).
+ */
+export async function runServe(flags: CommandFlags): Promise<number> {
+  const config = configFromFlags(flags);
+  // Same data either way: the committed generated/ or the generator run in memory.
+  const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
+  const logger = pino({ level: config.logging.level, base: undefined });
+  const codecs = createCodecRegistry(table.types, config.json);
+
+  const targets = new Map<BackendConfig, BackendTarget>();
+  const pool = new BackendPool((method: MethodEntry) => {
+    const backend = resolveBackend(config, method.name);
+    if (backend === undefined) return undefined;
+    let target = targets.get(backend);
+    if (target === undefined) {
+      const tls = backend.tls;
+      target = {
+        address: backend.address,
+        timeoutMs: backend.timeoutMs,
+        connect: () =>
+          new GrpcJsTransport({
+            address: backend.address,
+            ...(tls === undefined
+              ? {}
+              : {
+                  tls: {
+                    ...(tls.ca === undefined ? {} : { ca: readFileSync(tls.ca) }),
+                    ...(tls.cert === undefined ? {} : { cert: readFileSync(tls.cert) }),
+                    ...(tls.key === undefined ? {} : { key: readFileSync(tls.key) }),
+                    ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
+                  },
+                }),
+          }),
+      };
+      targets.set(backend, target);
+    }
+    return target;
+  });
+
+  let ready = true;
+  const app = createGateway({
+    table,
+    codecs,
+    openapi,
+    logger,
+    maxBodySize: config.limits.maxBodyBytes,
+    trustedProxies: config.trustedProxies,
+    isReady: () => ready,
+    transportFor: (method) => pool.transportFor(method),
+    timeoutFor: (method) => minDefined(pool.timeoutFor(method), resolveRule(config, method.name).timeoutMs),
+  });
+
+  const server = createServer(app.callback());
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP never reaches Koa: answer it here rather than let Node reset silently.
+    if (socket.writable && error.code !== "ECONNRESET") {
+      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"code":3,"message":"malformed HTTP request","details":[]}');
+    } else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  logger.info({ msg: `protogate listening on http://${host}:${address.port}`, routes: table.routes.length });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      ready = false;
+      logger.info({ msg: "shutting down", signal, gracePeriodMs: config.shutdown.gracePeriodMs });
+      const force = setTimeout(() => server.closeAllConnections(), config.shutdown.gracePeriodMs);
+      force.unref();
+      // Stops accepting at once; resolves when in-flight requests have finished.
+      server.close(() => {
+        clearTimeout(force);
+        pool.close();
+        logger.info({ msg: "stopped" });
+        logger.flush();
+        resolve(ExitCode.OK);
+      });
+      server.closeIdleConnections();
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
