@@ -1,0 +1,775 @@
+import type { FieldModel, FieldType, MessageModel, ScalarType } from "../model/descriptor.js";
+import { HTTP_BODY_TYPE } from "../model/descriptor.js";
+import type { FieldPath } from "../model/field-path.js";
+import { fieldPathToString } from "../model/field-path.js";
+import type { PathTemplate, TemplateSegment } from "../model/path-template.js";
+import type { MethodEntry, RouteEntry, RouteTable } from "../model/route-table.js";
+import type {
+  MediaTypeObject,
+  OpenApiDocument,
+  OpenApiMethod,
+  OperationObject,
+  ParameterObject,
+  PathItemObject,
+  RequestBodyObject,
+  ResponseObject,
+  SchemaObject,
+  StreamingKind,
+  TagObject,
+} from "./openapi-document.js";
+import { OPENAPI_METHODS } from "./openapi-document.js";
+
+export interface OpenApiOptions {
+  /** `info.title`; default `"protogate"`. */
+  readonly title?: string;
+  /** `info.version`; default `"0.0.0"`. */
+  readonly version?: string;
+  /** Proto field names instead of json names for properties and parameters (config `json.useProtoNames`); default false. */
+  readonly useProtoNames?: boolean;
+}
+
+/** A route table that does not hold together (an unknown type, field or RPC), or two bindings OpenAPI cannot tell apart. */
+export class OpenApiCompileError extends Error {
+  override name = "OpenApiCompileError";
+}
+
+/**
+ * Query parameters recurse into singular message fields at most this deep (`a.b.c.d.e`),
+ * and never into a type already on the way down, so recursive messages terminate.
+ */
+const MAX_QUERY_DEPTH = 5;
+
+const STATUS_TYPE = "google.rpc.Status";
+const ANY_TYPE = "google.protobuf.Any";
+const NDJSON = "application/x-ndjson";
+const JSON_TYPE = "application/json";
+
+const INFO_DESCRIPTION = [
+  "JSON follows the proto3 JSON mapping: 64-bit integers are strings (numbers are accepted too),",
+  "bytes are base64, enums are value names (numbers are accepted too), and float/double fields",
+  'may also be the strings "NaN", "Infinity" and "-Infinity". Request bodies accept both the json',
+  "names used here and the proto field names. Every error is a google.rpc.Status.",
+].join(" ");
+
+/**
+ * Describes every HTTP binding of `table.routes` as an OpenAPI 3.1 document.
+ *
+ * Decisions (OpenAPI cannot say everything a `google.api.http` template can):
+ * - A variable becomes one path parameter named after its field path (`{book.name}`); a
+ *   multi-segment pattern (`{name=shelves/*}`) goes into the description and as an anchored
+ *   `pattern` into the schema, and the client must send its `/` unescaped. A `*` or `**`
+ *   outside variables becomes a parameter `wildcard_1`, `wildcard_2`, …; the verb stays `:verb`.
+ * - Two bindings with the same method on the same OpenAPI path (`/v1/{name=shelves/*}` and
+ *   `/v1/{name=authors/*}` both give `/v1/{name}`): the later one is written "expanded", its
+ *   variables' literal segments in the path (`/v1/authors/{name}`), its description saying so.
+ *   Paths that differ only in parameter names are one path in OpenAPI, so a later binding
+ *   reuses the parameter names of the earlier path (descriptions name the real field).
+ *   Should they still collide it is an OpenApiCompileError, never a silent overwrite.
+ * - Query parameters: scalar, enum, and scalar-like well-known-type leaves not bound by the
+ *   path or body, dotted for nested fields, repeated ones `explode: true`, maps as
+ *   `deepObject` (`labels[k]=v`). Repeated messages, Struct, Value, ListValue, Any and Empty
+ *   cannot be written in a query and are left out.
+ * - `body: "*"` with top-level path fields: an inline copy of the request schema without
+ *   them (path values win; nested path fields stay in the schema).
+ * - Well-known types are written inline (Timestamp is a date-time string…), except Any and
+ *   google.rpc.Status, which are always components (`default` responses refer to them).
+ * - Paths keep the order of `table.routes`, methods the OpenAPI order, components sorted by
+ *   name: the output is deterministic for a given table.
+ */
+export function compileOpenapi(table: RouteTable, options: OpenApiOptions = {}): OpenApiDocument {
+  return new OpenApiCompiler(table, options).compile();
+}
+
+/** A path parameter in a converted template, in path order. */
+interface PathSlot {
+  name: string;
+  /** The field it fills; absent for a wildcard outside variables. */
+  readonly fieldPath?: FieldPath;
+  /** The variable's segments when not a plain `*`, e.g. `shelves/*`. */
+  readonly patternText?: string;
+  /** Anchored regex for `patternText`. */
+  readonly regex?: string;
+  /** For expanded variables: which wildcard of the variable this is. */
+  readonly part?: string;
+  readonly wildcard?: "*" | "**";
+}
+
+interface ConvertedPath {
+  readonly slots: PathSlot[];
+  /** Path pieces; a slot index stands for `{slots[i].name}`. */
+  readonly pieces: readonly (string | number)[];
+}
+
+function renderPath(converted: ConvertedPath): string {
+  const text = converted.pieces.map((p) => (typeof p === "number" ? `{${converted.slots[p]?.name ?? ""}}` : p)).join("");
+  return text === "" ? "/" : text;
+}
+
+/** A path with parameter names blanked: OpenAPI treats paths equal under this as one. */
+function pathShape(converted: ConvertedPath): string {
+  return converted.pieces.map((p) => (typeof p === "number" ? "{}" : p)).join("") || "/";
+}
+
+class OpenApiCompiler {
+  private readonly table: RouteTable;
+  private readonly protoNames: boolean;
+  private readonly title: string;
+  private readonly version: string;
+  private readonly methods = new Map<string, MethodEntry>();
+  private readonly serviceLabels = new Map<string, string>();
+  /** Type names a `$ref` points at; turned into components at the end. */
+  private readonly referenced = new Set<string>();
+  private readonly operationIds = new Set<string>();
+  private readonly paths: Record<string, PathItemObject> = {};
+  /** Path shape → the path key already written for it. */
+  private readonly shapes = new Map<string, { key: string; slotNames: readonly string[] }>();
+
+  constructor(table: RouteTable, options: OpenApiOptions) {
+    this.table = table;
+    this.protoNames = options.useProtoNames ?? false;
+    this.title = options.title ?? "protogate";
+    this.version = options.version ?? "0.0.0";
+    for (const m of table.methods) this.methods.set(m.name, m);
+    const byShortName = new Map<string, Set<string>>();
+    for (const m of table.methods) {
+      const short = lastPart(m.service);
+      const set = byShortName.get(short) ?? new Set<string>();
+      set.add(m.service);
+      byShortName.set(short, set);
+    }
+    // `LibraryService` unless two packages both have one; then `library_v1_LibraryService`.
+    for (const [short, services] of byShortName) {
+      for (const s of services) this.serviceLabels.set(s, services.size > 1 ? s.replaceAll(".", "_") : short);
+    }
+  }
+
+  compile(): OpenApiDocument {
+    const tags: TagObject[] = [];
+    const bindingIndex = new Map<string, number>();
+    for (const route of this.table.routes) {
+      const method = this.methods.get(route.rpc);
+      if (method === undefined) throw new OpenApiCompileError(`route ${route.httpMethod} ${route.pattern} names unknown rpc ${route.rpc}`);
+      const index = bindingIndex.get(route.rpc) ?? 0;
+      bindingIndex.set(route.rpc, index + 1);
+      const tag = this.serviceLabel(method.service);
+      if (!tags.some((t) => t.name === tag)) tags.push({ name: tag });
+      this.place(route, method, index);
+    }
+    this.referenced.add(STATUS_TYPE);
+    return {
+      openapi: "3.1.0",
+      info: { title: this.title, version: this.version, description: INFO_DESCRIPTION },
+      tags,
+      paths: this.paths,
+      components: { schemas: this.components() },
+    };
+  }
+
+  private serviceLabel(service: string): string {
+    return this.serviceLabels.get(service) ?? service.replaceAll(".", "_");
+  }
+
+  // ---- paths -----------------------------------------------------------------------------
+
+  private place(route: RouteEntry, method: MethodEntry, index: number): void {
+    const httpMethod = route.httpMethod.toLowerCase();
+    const standard = (OPENAPI_METHODS as readonly string[]).includes(httpMethod) ? (httpMethod as OpenApiMethod) : undefined;
+    const taken = (key: string): boolean => {
+      const item = this.paths[key];
+      if (item === undefined) return false;
+      return standard === undefined ? item["x-protogate-custom-methods"]?.[route.httpMethod] !== undefined : item[standard] !== undefined;
+    };
+
+    let expanded = false;
+    let converted = convertTemplate(route.template, false);
+    let slot = this.shapeSlot(converted);
+    if (slot !== undefined && taken(slot.key)) {
+      expanded = true;
+      converted = convertTemplate(route.template, true);
+      slot = this.shapeSlot(converted);
+      if (slot !== undefined && taken(slot.key)) {
+        throw new OpenApiCompileError(
+          `${route.httpMethod} ${route.pattern} (rpc ${route.rpc}) and an earlier binding are the same OpenAPI operation ${route.httpMethod} ${slot.key}`,
+        );
+      }
+    }
+    if (slot !== undefined) {
+      // Same shape, other names: reuse the earlier names, since OpenAPI sees one path.
+      slot.slotNames.forEach((name, i) => {
+        const s = converted.slots[i];
+        if (s !== undefined) s.name = name;
+      });
+    } else {
+      this.nameSlots(route, converted);
+    }
+    const key = renderPath(converted);
+    this.shapes.set(pathShape(converted), { key, slotNames: converted.slots.map((s) => s.name) });
+
+    const operation = this.operation(route, method, index, converted, expanded);
+    const item = (this.paths[key] ??= {});
+    if (standard !== undefined) {
+      item[standard] = operation;
+      // Keep the OpenAPI method order whatever the declaration order.
+      const sorted: PathItemObject = {};
+      for (const m of OPENAPI_METHODS) if (item[m] !== undefined) sorted[m] = item[m];
+      if (item["x-protogate-custom-methods"] !== undefined) sorted["x-protogate-custom-methods"] = item["x-protogate-custom-methods"];
+      this.paths[key] = sorted;
+    } else {
+      (item["x-protogate-custom-methods"] ??= {})[route.httpMethod] = operation;
+    }
+  }
+
+  private shapeSlot(converted: ConvertedPath): { key: string; slotNames: readonly string[] } | undefined {
+    return this.shapes.get(pathShape(converted));
+  }
+
+  /** Json (or proto) dotted names for field slots; `wildcard_N` for the rest, kept unique. */
+  private nameSlots(route: RouteEntry, converted: ConvertedPath): void {
+    const used = new Set<string>();
+    const unique = (base: string): string => {
+      let name = base;
+      for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
+      used.add(name);
+      return name;
+    };
+    const fieldSlots = converted.slots.filter((s) => s.fieldPath !== undefined);
+    for (const s of fieldSlots) {
+      const fields = this.resolveFields(route, s.fieldPath ?? [], this.methodOf(route).requestType);
+      s.name = unique(fields.map((f) => this.nameOf(f)).join("."));
+    }
+    let n = 0;
+    for (const s of converted.slots) if (s.fieldPath === undefined) s.name = unique(`wildcard_${++n}`);
+  }
+
+  private methodOf(route: RouteEntry): MethodEntry {
+    const m = this.methods.get(route.rpc);
+    if (m === undefined) throw new OpenApiCompileError(`unknown rpc ${route.rpc}`);
+    return m;
+  }
+
+  // ---- operations ------------------------------------------------------------------------
+
+  private operation(route: RouteEntry, method: MethodEntry, index: number, path: ConvertedPath, expanded: boolean): OperationObject {
+    const base = `${this.serviceLabel(method.service)}_${lastPart(method.name)}`;
+    let operationId = index === 0 ? base : `${base}_${index}`;
+    // Only reachable with odd names (`Get` and `Get_1` methods); still never a duplicate id.
+    while (this.operationIds.has(operationId)) operationId = `${operationId}_`;
+    this.operationIds.add(operationId);
+
+    const op: OperationObject = { operationId, tags: [this.serviceLabel(method.service)], responses: {}, "x-protogate-rpc": method.name };
+    const { summary, description } = splitComment(method.comment);
+    if (summary !== undefined) op.summary = summary;
+    const notes: string[] = [];
+    if (description !== undefined) notes.push(description);
+    if (expanded) notes.push(`Template \`${route.pattern}\`, written with its variables' literal segments in the path because another binding has the same OpenAPI path.`);
+    if (notes.length > 0) op.description = notes.join("\n\n");
+
+    const request = this.message(method.requestType, `request of ${method.name}`);
+    const bound = new Set<string>();
+    for (const s of path.slots) if (s.fieldPath !== undefined) bound.add(fieldPathToString(s.fieldPath));
+    const parameters = path.slots.map((s) => this.pathParameter(route, request, s));
+    if (route.body !== "*") {
+      if (route.body !== undefined) bound.add(fieldPathToString(route.body));
+      parameters.push(...this.queryParameters(request, bound));
+    }
+    if (parameters.length > 0) op.parameters = parameters;
+
+    const body = this.requestBody(route, method, request, bound);
+    if (body !== undefined) op.requestBody = body;
+    op.responses = this.responses(route, method);
+    const streaming = streamingKind(method);
+    if (streaming !== undefined) op["x-protogate-streaming"] = streaming;
+    return op;
+  }
+
+  private pathParameter(route: RouteEntry, request: MessageModel, slot: PathSlot): ParameterObject {
+    if (slot.fieldPath === undefined) {
+      const description =
+        slot.wildcard === "**"
+          ? "Any number of path segments (`**` in the template), bound to no field."
+          : "One path segment (`*` in the template), bound to no field.";
+      return { name: slot.name, in: "path", required: true, description, schema: { type: "string" } };
+    }
+    const fields = this.resolveFields(route, slot.fieldPath, request.fullName);
+    const leaf = fields[fields.length - 1] as FieldModel;
+    const fieldName = fields.map((f) => this.nameOf(f)).join(".");
+    const notes: string[] = [];
+    if (leaf.comment !== undefined) notes.push(normalizeComment(leaf.comment));
+    if (fieldName !== slot.name) notes.push(`Fills field \`${fieldName}\`.`);
+    let schema = this.queryLeafSchema(leaf.type) ?? { type: "string" };
+    if (slot.part !== undefined) {
+      notes.push(`The ${slot.part} of field \`${fieldName}\` (\`${slot.patternText ?? ""}\`).`);
+      schema = { type: "string" };
+    } else if (slot.patternText !== undefined) {
+      notes.push(`Matches \`${slot.patternText}\`: the value spans path segments; send its \`/\` unescaped.`);
+      schema = { type: "string", pattern: slot.regex ?? "" };
+    }
+    const p: ParameterObject = { name: slot.name, in: "path", required: true, schema };
+    if (notes.length > 0) p.description = notes.join("\n\n");
+    return p;
+  }
+
+  private queryParameters(request: MessageModel, bound: ReadonlySet<string>): ParameterObject[] {
+    const out: ParameterObject[] = [];
+    const walk = (msg: MessageModel, protoPrefix: string, namePrefix: string, altPrefix: string, stack: readonly string[]): void => {
+      for (const f of msg.fields) {
+        const protoPath = protoPrefix + f.name;
+        if (bound.has(protoPath)) continue;
+        const name = namePrefix + this.nameOf(f);
+        const alt = altPrefix + this.altNameOf(f);
+        if (f.label === "map") {
+          const value = this.queryLeafSchema(f.type);
+          if (value === undefined) continue;
+          out.push(this.queryParameter(f, msg, name, alt, { type: "object", additionalProperties: value }, `Set entries as \`${name}[key]=value\`.`));
+          continue;
+        }
+        const leaf = this.queryLeafSchema(f.type);
+        if (leaf !== undefined) {
+          const schema: SchemaObject = f.label === "repeated" ? { type: "array", items: leaf } : leaf;
+          out.push(this.queryParameter(f, msg, name, alt, schema));
+          continue;
+        }
+        if (f.type.kind !== "message" || f.label === "repeated" || isWellKnown(f.type.typeName) || f.type.typeName === HTTP_BODY_TYPE) continue;
+        if (stack.length >= MAX_QUERY_DEPTH || stack.includes(f.type.typeName)) continue;
+        const child = this.message(f.type.typeName, `field ${msg.fullName}.${f.name}`);
+        walk(child, `${protoPath}.`, `${name}.`, `${alt}.`, [...stack, child.fullName]);
+      }
+    };
+    walk(request, "", "", "", [request.fullName]);
+    return out;
+  }
+
+  private queryParameter(f: FieldModel, parent: MessageModel, name: string, alt: string, schema: SchemaObject, extra?: string): ParameterObject {
+    const notes: string[] = [];
+    if (f.comment !== undefined) notes.push(normalizeComment(f.comment));
+    const oneof = oneofNote(f, parent, (g) => this.nameOf(g));
+    if (oneof !== undefined) notes.push(oneof);
+    if (extra !== undefined) notes.push(extra);
+    if (alt !== name) notes.push(`Also accepted as \`${alt}\`.`);
+    const p: ParameterObject = { name, in: "query", schema };
+    if (notes.length > 0) p.description = notes.join("\n\n");
+    if (f.label === "repeated") {
+      p.style = "form";
+      p.explode = true;
+    } else if (f.label === "map") {
+      p.style = "deepObject";
+      p.explode = true;
+    }
+    return p;
+  }
+
+  /** The schema of a value that can be written as query or path text, or undefined. */
+  private queryLeafSchema(type: FieldType): SchemaObject | undefined {
+    switch (type.kind) {
+      case "scalar":
+        return scalarSchema(type.scalar);
+      case "enum":
+        return this.ref(type.typeName);
+      case "message": {
+        const wkt = WKT_TEXT_SCHEMAS[type.typeName];
+        return wkt === undefined ? undefined : { ...wkt };
+      }
+    }
+  }
+
+  private requestBody(route: RouteEntry, method: MethodEntry, request: MessageModel, bound: ReadonlySet<string>): RequestBodyObject | undefined {
+    if (route.body === undefined) return undefined;
+    let schema: SchemaObject;
+    let typeName: string | undefined;
+    if (route.body === "*") {
+      typeName = request.fullName;
+      const pathTop = new Set([...bound].filter((p) => !p.includes(".")));
+      const kept = request.fields.filter((f) => !pathTop.has(f.name));
+      if (kept.length === request.fields.length || isWellKnown(request.fullName) || request.fullName === HTTP_BODY_TYPE) {
+        schema = this.typeSchema(request.fullName);
+      } else {
+        schema = this.messageSchema(request, kept);
+        const names = request.fields.filter((f) => pathTop.has(f.name)).map((f) => `\`${this.nameOf(f)}\``);
+        schema.description = [schema.description, `${request.fullName} without ${names.join(", ")}, which the path sets.`]
+          .filter((d) => d !== undefined)
+          .join("\n\n");
+      }
+    } else {
+      const fields = this.resolveFields(route, route.body, request.fullName);
+      const leaf = fields[fields.length - 1] as FieldModel;
+      typeName = leaf.type.kind === "message" && leaf.label !== "repeated" && leaf.label !== "map" ? leaf.type.typeName : undefined;
+      schema = this.fieldSchema(leaf, this.parentOf(fields, request));
+    }
+    if (typeName === HTTP_BODY_TYPE) {
+      return { description: "Raw bytes, sent to the backend with their content type (google.api.HttpBody).", content: { "*/*": { schema: {} } } };
+    }
+    if (method.clientStreaming) {
+      return { description: "Newline-delimited JSON: one request message per line.", content: { [NDJSON]: { schema } } };
+    }
+    return { content: { [JSON_TYPE]: { schema } } };
+  }
+
+  private responses(route: RouteEntry, method: MethodEntry): Record<string, ResponseObject> {
+    const response = this.message(method.responseType, `response of ${method.name}`);
+    let schema: SchemaObject;
+    let typeName: string | undefined = response.fullName;
+    if (route.responseBody !== undefined) {
+      const fields = this.resolveFields(route, route.responseBody, response.fullName);
+      const leaf = fields[fields.length - 1] as FieldModel;
+      typeName = leaf.type.kind === "message" && leaf.label !== "repeated" && leaf.label !== "map" ? leaf.type.typeName : undefined;
+      schema = this.fieldSchema(leaf, this.parentOf(fields, response));
+    } else {
+      schema = this.typeSchema(response.fullName);
+    }
+    const error: ResponseObject = {
+      description: "An error: the JSON form of google.rpc.Status.",
+      content: { [JSON_TYPE]: { schema: this.ref(STATUS_TYPE) } },
+    };
+    let ok: ResponseObject;
+    if (typeName === HTTP_BODY_TYPE) {
+      ok = { description: "Raw bytes with the content type the backend set (google.api.HttpBody).", content: { "*/*": { schema: {} } } };
+    } else if (method.serverStreaming) {
+      const line: MediaTypeObject = {
+        schema: {
+          oneOf: [
+            { type: "object", properties: { result: schema }, required: ["result"] },
+            { type: "object", properties: { error: this.ref(STATUS_TYPE) }, required: ["error"] },
+          ],
+        },
+      };
+      ok = {
+        description:
+          'A stream: newline-delimited JSON, one `{"result": …}` line per message and a final `{"error": …}` line if the stream fails. ' +
+          "`Accept: text/event-stream` gives Server-Sent Events instead, `Accept: application/json` one JSON array.",
+        content: { [NDJSON]: line },
+      };
+    } else {
+      ok = { description: "OK", content: { [JSON_TYPE]: { schema } } };
+    }
+    return { "200": ok, default: error };
+  }
+
+  // ---- schemas ---------------------------------------------------------------------------
+
+  private components(): Record<string, SchemaObject> {
+    const schemas: Record<string, SchemaObject> = {};
+    const done = new Set<string>();
+    for (let pending = [...this.referenced]; pending.length > 0; pending = [...this.referenced].filter((n) => !done.has(n))) {
+      for (const name of pending) {
+        done.add(name);
+        schemas[name] = this.componentSchema(name);
+      }
+    }
+    const sorted: Record<string, SchemaObject> = {};
+    for (const name of Object.keys(schemas).sort()) sorted[name] = schemas[name] as SchemaObject;
+    return sorted;
+  }
+
+  private componentSchema(name: string): SchemaObject {
+    if (name === STATUS_TYPE) return statusSchema(this.ref(ANY_TYPE));
+    if (name === ANY_TYPE) return anySchema();
+    const e = this.table.types.enums[name];
+    if (e !== undefined) return { type: "string", enum: e.values.map((v) => v.name) };
+    return this.messageSchema(this.message(name, "a referenced type"), undefined);
+  }
+
+  private messageSchema(msg: MessageModel, only: readonly FieldModel[] | undefined): SchemaObject {
+    const properties: Record<string, SchemaObject> = {};
+    for (const f of only ?? msg.fields) properties[this.nameOf(f)] = this.fieldSchema(f, msg);
+    const schema: SchemaObject = { type: "object" };
+    if (msg.comment !== undefined) schema.description = normalizeComment(msg.comment);
+    schema.properties = properties;
+    return schema;
+  }
+
+  private fieldSchema(f: FieldModel, parent: MessageModel): SchemaObject {
+    const element = this.elementSchema(f.type);
+    let schema: SchemaObject;
+    if (f.label === "repeated") schema = { type: "array", items: element };
+    else if (f.label === "map") schema = { type: "object", additionalProperties: element };
+    else schema = element;
+    const notes: string[] = [];
+    if (schema.description !== undefined) notes.push(schema.description);
+    if (f.comment !== undefined) notes.push(normalizeComment(f.comment));
+    const oneof = oneofNote(f, parent, (g) => this.nameOf(g));
+    if (oneof !== undefined) notes.push(oneof);
+    if (notes.length > 0) schema.description = notes.join("\n\n");
+    return schema;
+  }
+
+  /** One value of a field (an element of a repeated field, a value of a map). A fresh object. */
+  private elementSchema(type: FieldType): SchemaObject {
+    switch (type.kind) {
+      case "scalar":
+        return scalarSchema(type.scalar);
+      case "enum":
+        return type.typeName === "google.protobuf.NullValue" ? { type: "null" } : this.ref(type.typeName);
+      case "message":
+        return this.typeSchema(type.typeName);
+    }
+  }
+
+  /** A message type as a value: inline for well-known types, else a `$ref`. */
+  private typeSchema(typeName: string): SchemaObject {
+    const wkt = WKT_SCHEMAS[typeName];
+    if (wkt !== undefined) return structuredClone(wkt);
+    if (typeName === HTTP_BODY_TYPE) return {};
+    return this.ref(typeName);
+  }
+
+  private ref(typeName: string): SchemaObject {
+    if (typeName !== STATUS_TYPE && typeName !== ANY_TYPE && this.table.types.enums[typeName] === undefined) {
+      this.message(typeName, "a referenced type");
+    }
+    this.referenced.add(typeName);
+    return { $ref: `#/components/schemas/${typeName}` };
+  }
+
+  // ---- model look-ups --------------------------------------------------------------------
+
+  private message(typeName: string, what: string): MessageModel {
+    const msg = this.table.types.messages[typeName];
+    if (msg === undefined) throw new OpenApiCompileError(`unknown message type ${typeName} (${what})`);
+    return msg;
+  }
+
+  /** The fields along `path` from `rootType`; throws when one is missing. */
+  private resolveFields(route: RouteEntry, path: FieldPath, rootType: string): FieldModel[] {
+    const fields: FieldModel[] = [];
+    let msg: MessageModel | undefined = this.message(rootType, `route ${route.httpMethod} ${route.pattern}`);
+    for (const part of path) {
+      const f: FieldModel | undefined = msg?.fields.find((g) => g.name === part);
+      if (f === undefined) {
+        throw new OpenApiCompileError(`route ${route.httpMethod} ${route.pattern}: no field ${fieldPathToString(path)} in ${rootType}`);
+      }
+      fields.push(f);
+      msg = f.type.kind === "message" ? this.table.types.messages[f.type.typeName] : undefined;
+    }
+    return fields;
+  }
+
+  private parentOf(fields: readonly FieldModel[], root: MessageModel): MessageModel {
+    const parent = fields[fields.length - 2];
+    if (parent === undefined || parent.type.kind !== "message") return root;
+    return this.message(parent.type.typeName, "a field path");
+  }
+
+  private nameOf(f: FieldModel): string {
+    return this.protoNames ? f.name : f.jsonName;
+  }
+
+  private altNameOf(f: FieldModel): string {
+    return this.protoNames ? f.jsonName : f.name;
+  }
+}
+
+// ---- templates ---------------------------------------------------------------------------
+
+/**
+ * PathTemplate → OpenAPI path pieces. With `expand`, a multi-segment variable is written as
+ * its segments (`{name=shelves/*}` → `shelves/{name}`), each wildcard a parameter.
+ */
+function convertTemplate(template: PathTemplate, expand: boolean): ConvertedPath {
+  const slots: PathSlot[] = [];
+  const pieces: (string | number)[] = [];
+  const { segments } = template;
+  const addSlot = (slot: PathSlot): void => {
+    pieces.push("/", slots.length);
+    slots.push(slot);
+  };
+  for (let i = 0; i < segments.length; ) {
+    const variable = template.variables.find((v) => v.start === i);
+    if (variable !== undefined) {
+      const own = segments.slice(variable.start, variable.end);
+      const plain = own.length === 1 && own[0]?.kind === "wildcard";
+      const patternText = own.map(segmentText).join("/");
+      if (plain) addSlot({ name: "", fieldPath: variable.fieldPath });
+      else if (!expand) addSlot({ name: "", fieldPath: variable.fieldPath, patternText, regex: segmentsRegex(own) });
+      else {
+        let n = 0;
+        for (const s of own) {
+          if (s.kind === "literal") pieces.push("/", encodeLiteral(s.value));
+          else addSlot({ name: "", fieldPath: variable.fieldPath, patternText, part: ordinal(++n) + (s.kind === "deep" ? " `**` part" : " `*` segment") });
+        }
+      }
+      i = variable.end;
+      continue;
+    }
+    const s = segments[i] as TemplateSegment;
+    if (s.kind === "literal") pieces.push("/", encodeLiteral(s.value));
+    else addSlot({ name: "", wildcard: s.kind === "deep" ? "**" : "*" });
+    i++;
+  }
+  if (template.verb !== undefined) {
+    if (pieces.length === 0) pieces.push("/");
+    pieces.push(`:${encodeLiteral(template.verb)}`);
+  }
+  return { slots, pieces };
+}
+
+function segmentText(s: TemplateSegment): string {
+  return s.kind === "literal" ? s.value : s.kind === "wildcard" ? "*" : "**";
+}
+
+/** Anchored regex for a variable's segments; `**` may match no segment at all. */
+function segmentsRegex(segments: readonly TemplateSegment[]): string {
+  let out = "";
+  let needSlash = false;
+  segments.forEach((s, i) => {
+    if (s.kind === "deep") {
+      if (segments.length === 1) out += ".*";
+      else if (i === 0) out += "(?:[^/]+/)*";
+      else out += "(?:/[^/]+)*";
+      needSlash = i !== 0;
+      return;
+    }
+    out += (needSlash ? "/" : "") + (s.kind === "literal" ? escapeRegex(s.value) : "[^/]+");
+    needSlash = true;
+  });
+  return `^${out}$`;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, (c) => `\\${c}`);
+}
+
+/** Literals are stored decoded; a path key needs RFC 3986 pchar, and never `{` or `}`. */
+function encodeLiteral(value: string): string {
+  return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu, (c) => encodeURIComponent(c));
+}
+
+function ordinal(n: number): string {
+  return n === 1 ? "first" : n === 2 ? "second" : n === 3 ? "third" : `${n}th`;
+}
+
+// ---- helpers -----------------------------------------------------------------------------
+
+function lastPart(name: string): string {
+  return name.slice(name.lastIndexOf(".") + 1);
+}
+
+function streamingKind(m: MethodEntry): StreamingKind | undefined {
+  if (m.clientStreaming && m.serverStreaming) return "bidi";
+  if (m.serverStreaming) return "server";
+  if (m.clientStreaming) return "client";
+  return undefined;
+}
+
+function isWellKnown(typeName: string): boolean {
+  return typeName.startsWith("google.protobuf.") && (WKT_SCHEMAS[typeName] !== undefined || typeName === ANY_TYPE);
+}
+
+function oneofNote(f: FieldModel, parent: MessageModel, name: (g: FieldModel) => string): string | undefined {
+  if (f.oneof === undefined) return undefined;
+  const members = parent.fields.filter((g) => g.oneof === f.oneof).map((g) => `\`${name(g)}\``);
+  return `Member of oneof \`${f.oneof}\`: set at most one of ${members.join(", ")}.`;
+}
+
+/** Proto comments keep the space after `//`: strip the common indent and blank edges. */
+export function normalizeComment(comment: string): string {
+  const lines = comment.replace(/\r\n?/g, "\n").split("\n").map((l) => l.trimEnd());
+  const indent = Math.min(...lines.filter((l) => l !== "").map((l) => l.length - l.trimStart().length));
+  const body = lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0));
+  return body.join("\n").replace(/^\n+|\n+$/g, "");
+}
+
+/** First paragraph → summary (one line); the rest, if any → description. */
+function splitComment(comment: string | undefined): { summary?: string; description?: string } {
+  if (comment === undefined) return {};
+  const text = normalizeComment(comment);
+  if (text === "") return {};
+  const paragraphs = text.split(/\n\s*\n/);
+  const summary = (paragraphs[0] ?? "").split("\n").map((l) => l.trim()).join(" ");
+  const rest = paragraphs.slice(1).join("\n\n").trim();
+  return rest === "" ? { summary } : { summary, description: rest };
+}
+
+function scalarSchema(scalar: ScalarType): SchemaObject {
+  switch (scalar) {
+    case "double":
+      return { type: "number", format: "double" };
+    case "float":
+      return { type: "number", format: "float" };
+    case "int32":
+    case "sint32":
+    case "sfixed32":
+      return { type: "integer", format: "int32" };
+    case "uint32":
+    case "fixed32":
+      return { type: "integer", format: "uint32" };
+    case "int64":
+    case "sint64":
+    case "sfixed64":
+      return { type: "string", format: "int64" };
+    case "uint64":
+    case "fixed64":
+      return { type: "string", format: "uint64" };
+    case "bool":
+      return { type: "boolean" };
+    case "string":
+      return { type: "string" };
+    case "bytes":
+      return { type: "string", format: "byte", contentEncoding: "base64" };
+  }
+}
+
+const DURATION_PATTERN = "^-?[0-9]+(?:\\.[0-9]{1,9})?s$";
+
+/** Well-known types that can also be written as query or path text (wrappers not nullable there). */
+const WKT_TEXT_SCHEMAS: Readonly<Record<string, SchemaObject>> = {
+  "google.protobuf.Timestamp": { type: "string", format: "date-time" },
+  "google.protobuf.Duration": { type: "string", pattern: DURATION_PATTERN, description: 'Seconds with up to 9 fractional digits and an "s" suffix, e.g. "1.5s".' },
+  "google.protobuf.FieldMask": { type: "string", description: 'Comma-separated field paths, e.g. "title,author.name".' },
+  "google.protobuf.DoubleValue": scalarSchema("double"),
+  "google.protobuf.FloatValue": scalarSchema("float"),
+  "google.protobuf.Int64Value": scalarSchema("int64"),
+  "google.protobuf.UInt64Value": scalarSchema("uint64"),
+  "google.protobuf.Int32Value": scalarSchema("int32"),
+  "google.protobuf.UInt32Value": scalarSchema("uint32"),
+  "google.protobuf.BoolValue": scalarSchema("bool"),
+  "google.protobuf.StringValue": scalarSchema("string"),
+  "google.protobuf.BytesValue": scalarSchema("bytes"),
+};
+
+function nullable(schema: SchemaObject): SchemaObject {
+  const type = schema.type;
+  return { ...schema, type: [...(Array.isArray(type) ? type : type === undefined ? [] : [type]), "null"] };
+}
+
+/** Inline JSON schemas of the well-known types (all but Any, which is a component). */
+const WKT_SCHEMAS: Readonly<Record<string, SchemaObject>> = {
+  "google.protobuf.Timestamp": WKT_TEXT_SCHEMAS["google.protobuf.Timestamp"] as SchemaObject,
+  "google.protobuf.Duration": WKT_TEXT_SCHEMAS["google.protobuf.Duration"] as SchemaObject,
+  "google.protobuf.FieldMask": WKT_TEXT_SCHEMAS["google.protobuf.FieldMask"] as SchemaObject,
+  "google.protobuf.Struct": { type: "object", additionalProperties: true },
+  "google.protobuf.Value": { description: "Any JSON value." },
+  "google.protobuf.ListValue": { type: "array", items: {} },
+  "google.protobuf.Empty": { type: "object" },
+  "google.protobuf.DoubleValue": nullable(scalarSchema("double")),
+  "google.protobuf.FloatValue": nullable(scalarSchema("float")),
+  "google.protobuf.Int64Value": nullable(scalarSchema("int64")),
+  "google.protobuf.UInt64Value": nullable(scalarSchema("uint64")),
+  "google.protobuf.Int32Value": nullable(scalarSchema("int32")),
+  "google.protobuf.UInt32Value": nullable(scalarSchema("uint32")),
+  "google.protobuf.BoolValue": nullable(scalarSchema("bool")),
+  "google.protobuf.StringValue": nullable(scalarSchema("string")),
+  "google.protobuf.BytesValue": nullable(scalarSchema("bytes")),
+};
+
+function anySchema(): SchemaObject {
+  return {
+    type: "object",
+    description: "A message of any type (google.protobuf.Any): `@type` names it, the other keys are its JSON fields (or `value` for a well-known type).",
+    properties: { "@type": { type: "string", description: 'A type URL, e.g. "type.googleapis.com/google.rpc.ErrorInfo".' } },
+    required: ["@type"],
+    additionalProperties: true,
+  };
+}
+
+function statusSchema(anyRef: SchemaObject): SchemaObject {
+  return {
+    type: "object",
+    description: "The error model (google.rpc.Status), the body of every error response.",
+    properties: {
+      code: { type: "integer", format: "int32", description: "The gRPC status code, e.g. 5 for NOT_FOUND." },
+      message: { type: "string", description: "A developer-facing error message." },
+      details: { type: "array", items: anyRef, description: "Error details; always present, empty when there are none." },
+    },
+    required: ["code", "message", "details"],
+  };
+}
