@@ -1,0 +1,194 @@
+/**
+ * The config after validation and defaulting (SPEC §2): every documented default is
+ * filled, durations are milliseconds, sizes are bytes, paths are absolute, and the
+ * whole object is deep-frozen. `loadConfig` is the only producer.
+ */
+export interface GatewayConfig {
+  /** The config file as the user named it; undefined when running on defaults. */
+  readonly file: string | undefined;
+  /** Directory relative paths in the file were resolved against (cwd without a file). */
+  readonly baseDir: string;
+  /** Default `127.0.0.1:8080` (SPEC §1). `host` has no brackets for IPv6. */
+  readonly listen: ListenAddress;
+  /** Absolute directories; default none. Flags replace them (applyCliOverrides). */
+  readonly protoPaths: readonly string[];
+  /** In file order; the first whose selector matches a method wins. Default none. */
+  readonly backends: readonly BackendConfig[];
+  readonly auth: { readonly providers: readonly AuthProviderConfig[] };
+  /** In file order; later rules override earlier ones key by key (resolveRule). */
+  readonly rules: readonly RuleConfig[];
+  /** Default memory. */
+  readonly rateLimitStore: RateLimitStoreConfig;
+  readonly json: JsonConfig;
+  /** Route RPCs without a google.api.http rule as `POST /pkg.Service/Method`. Default false. */
+  readonly autoMapping: boolean;
+  /** CORS is off when the file has no `cors`. */
+  readonly cors: CorsConfig | undefined;
+  readonly limits: { readonly maxBodyBytes: number };
+  /** IPs and CIDRs (v4 or v6) whose X-Forwarded-For is believed, as written. Default none. */
+  readonly trustedProxies: readonly string[];
+  readonly shutdown: { readonly gracePeriodMs: number };
+  readonly logging: { readonly level: LogLevel };
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+export type BackendTransportKind = "grpc-js" | "native";
+
+export interface BackendConfig {
+  /** `*`, `pkg.*`, `pkg.Service.*` or `pkg.Service.Method` (selector.ts). */
+  readonly selector: string;
+  /** `host:port`, `[v6]:port` or `dns:///name:port`, as written (grpc-js accepts all three). */
+  readonly address: string;
+  /** Plaintext when undefined. */
+  readonly tls: BackendTlsConfig | undefined;
+  /** Upper bound on every call's deadline; undefined for none. */
+  readonly timeoutMs: number | undefined;
+  /** Default `grpc-js`. */
+  readonly transport: BackendTransportKind;
+}
+
+/** Absolute file paths; mTLS when cert and key are set (always together). */
+export interface BackendTlsConfig {
+  /** Trusted roots; the system roots when undefined. */
+  readonly ca: string | undefined;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+  /** Name checked against the server certificate instead of the address's host. */
+  readonly serverName: string | undefined;
+}
+
+export type JwtAlgorithm =
+  | "HS256" | "HS384" | "HS512"
+  | "RS256" | "RS384" | "RS512"
+  | "PS256" | "PS384" | "PS512"
+  | "ES256" | "ES384" | "ES512";
+
+/** Where a provider's verification keys come from: exactly one per provider. */
+export type AuthKeySource =
+  /** HS* key: the UTF-8 bytes of the configured string. */
+  | { readonly kind: "secret"; readonly secret: string }
+  /** An https URL (http only for loopback hosts), fetched and cached; keys picked by `kid`. */
+  | { readonly kind: "jwks-url"; readonly url: string }
+  /** A local JWKS file, absolute path. */
+  | { readonly kind: "jwks-file"; readonly path: string }
+  /** A PEM public key (SPKI or certificate), absolute path. */
+  | { readonly kind: "public-key-file"; readonly path: string };
+
+export interface AuthProviderConfig {
+  readonly id: string;
+  /** Checked against `iss` when set. */
+  readonly issuer: string | undefined;
+  /** One of them must be in `aud` when set. */
+  readonly audiences: readonly string[] | undefined;
+  readonly keys: AuthKeySource;
+  /**
+   * Allow-list; never `none`, and HS* only with a secret, the others only with public
+   * keys. Default: HS256/384/512 for a secret, every RS*, PS* and ES* otherwise.
+   */
+  readonly algorithms: readonly JwtAlgorithm[];
+  /** Leeway for `exp`/`nbf`. Default 30s. */
+  readonly clockSkewMs: number;
+}
+
+export interface RuleConfig {
+  readonly selector: string;
+  readonly auth: AuthRule | undefined;
+  readonly rateLimit: RateLimitRule | undefined;
+  readonly cache: CacheRule | undefined;
+  /** Upper bound on the call's deadline; undefined for none. */
+  readonly timeoutMs: number | undefined;
+}
+
+export interface AuthRule {
+  /** An `auth.providers[].id`; defaults to the only provider when there is exactly one. */
+  readonly provider: string;
+  /** Default true. false: a token is verified when present, but its absence is fine. */
+  readonly required: boolean;
+  /** All of them must be granted. Default none. */
+  readonly scopes: readonly string[];
+}
+
+export type RateLimitKey =
+  | { readonly kind: "ip" }
+  /** The verified JWT `sub`; the client IP without a verified token. */
+  | { readonly kind: "sub" }
+  /** `name` is lower-case; the client IP when the header is missing. */
+  | { readonly kind: "header"; readonly name: string };
+
+export type StoreErrorPolicy = "allow" | "deny";
+
+export interface RateLimitRule {
+  /** Requests allowed per window; an integer >= 1. */
+  readonly requests: number;
+  readonly perMs: number;
+  /** Default ip. */
+  readonly key: RateLimitKey;
+  /** Largest burst; default `requests`. */
+  readonly burst: number;
+  /** What to do when the store cannot answer; default the store's (allow). */
+  readonly onStoreError: StoreErrorPolicy;
+}
+
+export interface CacheRule {
+  /** 0 turns caching off for the methods of this rule (overriding an earlier rule). */
+  readonly ttlMs: number;
+}
+
+export type RateLimitStoreConfig =
+  | { readonly kind: "memory" }
+  | {
+      readonly kind: "redis";
+      /** `redis://` or `rediss://` URL, as written. */
+      readonly url: string;
+      /** Default allow (SPEC §7). */
+      readonly onStoreError: StoreErrorPolicy;
+      /** A store call slower than this counts as a store error. Default 200ms. */
+      readonly timeoutMs: number;
+    };
+
+/** proto3 JSON options; same shape as codec's JsonOptions. */
+export interface JsonConfig {
+  /** Default true. */
+  readonly emitUnpopulated: boolean;
+  readonly useProtoNames: boolean;
+  readonly enumsAsInts: boolean;
+  readonly discardUnknown: boolean;
+}
+
+export interface CorsConfig {
+  /** Exact origins (`https://app.example`) or `*`. */
+  readonly origins: readonly string[];
+  /** Default false; cannot be true with `*`. */
+  readonly credentials: boolean;
+  /** Access-Control-Max-Age; undefined to send none. */
+  readonly maxAgeMs: number | undefined;
+  /** Extra request headers to allow, lower-case. Default none. */
+  readonly headers: readonly string[];
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+/**
+ * Every default, in one place; load-config.ts reads them from here, and a test checks
+ * that config-schema.json documents the same values.
+ */
+export const CONFIG_DEFAULTS = {
+  listen: "127.0.0.1:8080",
+  backendTransport: "grpc-js",
+  clockSkew: "30s",
+  authRequired: true,
+  rateLimitKey: "ip",
+  onStoreError: "allow",
+  redisTimeout: "200ms",
+  json: { emitUnpopulated: true, useProtoNames: false, enumsAsInts: false, discardUnknown: false },
+  autoMapping: false,
+  corsCredentials: false,
+  maxBodySize: "4MiB",
+  gracePeriod: "10s",
+  logLevel: "info",
+} as const;
