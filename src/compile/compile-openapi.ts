@@ -256,13 +256,10 @@ class OpenApiCompiler {
     while (this.operationIds.has(operationId)) operationId = `${operationId}_`;
     this.operationIds.add(operationId);
 
-    const op: OperationObject = { operationId, tags: [this.serviceLabel(method.service)], responses: {}, "x-protogate-rpc": method.name };
     const { summary, description } = splitComment(method.comment);
-    if (summary !== undefined) op.summary = summary;
     const notes: string[] = [];
     if (description !== undefined) notes.push(description);
     if (expanded) notes.push(`Template \`${route.pattern}\`, written with its variables' literal segments in the path because another binding has the same OpenAPI path.`);
-    if (notes.length > 0) op.description = notes.join("\n\n");
 
     const request = this.message(method.requestType, `request of ${method.name}`);
     const bound = new Set<string>();
@@ -272,14 +269,20 @@ class OpenApiCompiler {
       if (route.body !== undefined) bound.add(fieldPathToString(route.body));
       parameters.push(...this.queryParameters(request, bound));
     }
-    if (parameters.length > 0) op.parameters = parameters;
-
     const body = this.requestBody(route, method, request, bound);
-    if (body !== undefined) op.requestBody = body;
-    op.responses = this.responses(route, method);
     const streaming = streamingKind(method);
-    if (streaming !== undefined) op["x-protogate-streaming"] = streaming;
-    return op;
+    // Keys in reading order: the document is committed and reviewed as JSON.
+    return {
+      operationId,
+      tags: [this.serviceLabel(method.service)],
+      ...(summary === undefined ? {} : { summary }),
+      ...(notes.length === 0 ? {} : { description: notes.join("\n\n") }),
+      ...(parameters.length === 0 ? {} : { parameters }),
+      ...(body === undefined ? {} : { requestBody: body }),
+      responses: this.responses(route, method),
+      "x-protogate-rpc": method.name,
+      ...(streaming === undefined ? {} : { "x-protogate-streaming": streaming }),
+    };
   }
 
   private pathParameter(route: RouteEntry, request: MessageModel, slot: PathSlot): ParameterObject {
@@ -295,7 +298,7 @@ class OpenApiCompiler {
     const fieldName = fields.map((f) => this.nameOf(f)).join(".");
     const notes: string[] = [];
     if (leaf.comment !== undefined) notes.push(normalizeComment(leaf.comment));
-    if (fieldName !== slot.name) notes.push(`Fills field \`${fieldName}\`.`);
+    if (fieldName !== slot.name && slot.part === undefined) notes.push(`Fills field \`${fieldName}\`.`);
     let schema = this.queryLeafSchema(leaf.type) ?? { type: "string" };
     if (slot.part !== undefined) {
       notes.push(`The ${slot.part} of field \`${fieldName}\` (\`${slot.patternText ?? ""}\`).`);
@@ -304,9 +307,9 @@ class OpenApiCompiler {
       notes.push(`Matches \`${slot.patternText}\`: the value spans path segments; send its \`/\` unescaped.`);
       schema = { type: "string", pattern: slot.regex ?? "" };
     }
-    const p: ParameterObject = { name: slot.name, in: "path", required: true, schema };
-    if (notes.length > 0) p.description = notes.join("\n\n");
-    return p;
+    return notes.length === 0
+      ? { name: slot.name, in: "path", required: true, schema }
+      : { name: slot.name, in: "path", required: true, description: notes.join("\n\n"), schema };
   }
 
   private queryParameters(request: MessageModel, bound: ReadonlySet<string>): ParameterObject[] {
@@ -346,16 +349,9 @@ class OpenApiCompiler {
     if (oneof !== undefined) notes.push(oneof);
     if (extra !== undefined) notes.push(extra);
     if (alt !== name) notes.push(`Also accepted as \`${alt}\`.`);
-    const p: ParameterObject = { name, in: "query", schema };
-    if (notes.length > 0) p.description = notes.join("\n\n");
-    if (f.label === "repeated") {
-      p.style = "form";
-      p.explode = true;
-    } else if (f.label === "map") {
-      p.style = "deepObject";
-      p.explode = true;
-    }
-    return p;
+    const style: Pick<ParameterObject, "style" | "explode"> =
+      f.label === "repeated" ? { style: "form", explode: true } : f.label === "map" ? { style: "deepObject", explode: true } : {};
+    return { name, in: "query", ...(notes.length === 0 ? {} : { description: notes.join("\n\n") }), ...style, schema };
   }
 
   /** The schema of a value that can be written as query or path text, or undefined. */
@@ -524,8 +520,10 @@ class OpenApiCompiler {
 
   private message(typeName: string, what: string): MessageModel {
     const msg = this.table.types.messages[typeName];
-    if (msg === undefined) throw new OpenApiCompileError(`unknown message type ${typeName} (${what})`);
-    return msg;
+    if (msg !== undefined) return msg;
+    // Their JSON form is fixed, so a TypeSet may leave them out: query params come from none of their fields.
+    if (isWellKnown(typeName) || typeName === HTTP_BODY_TYPE) return { fullName: typeName, fields: [], file: "" };
+    throw new OpenApiCompileError(`unknown message type ${typeName} (${what})`);
   }
 
   /** The fields along `path` from `rootType`; throws when one is missing. */
@@ -625,7 +623,8 @@ function segmentsRegex(segments: readonly TemplateSegment[]): string {
 }
 
 function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, (c) => `\\${c}`);
+  // Not `-` or `/`: escaping them is an error in Unicode-mode patterns (JSON Schema's dialect).
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, (c) => `\\${c}`);
 }
 
 /** Literals are stored decoded; a path key needs RFC 3986 pchar, and never `{` or `}`. */
