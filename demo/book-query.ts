@@ -24,7 +24,11 @@ function genreMatches(genre: string, wanted: string): boolean {
  */
 export function parseFilter(filter: string, fieldName = "filter"): BookPredicate {
   if (filter.trim() === "") return () => true;
-  const predicates = filter.split(/\s+AND\s+/).map((term): BookPredicate => {
+  const terms = ` ${filter} `.split(/\s+AND\s+/).map((term) => term.trim());
+  if (terms.some((term) => term === "")) {
+    throw badRequest(`invalid filter "${filter}"`, [{ field: fieldName, description: "AND needs a term on each side" }]);
+  }
+  const predicates = terms.map((term): BookPredicate => {
     const match = FILTER_TERM.exec(term.trim());
     if (match === null) {
       throw badRequest(`invalid filter term "${term.trim()}"`, [
