@@ -1,0 +1,101 @@
+import test from "ava";
+import { fromJson, toBinary, toJson } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
+import fc from "fast-check";
+import type { JsonOptions } from "../../../src/codec/contract.js";
+import { createJsonWriters } from "../../../src/codec/to-json.js";
+import { loadTypeSet } from "../../helpers/load-types.js";
+import { fixturePath } from "./to-json-fixture.js";
+import { JsonArbitraries, oracleRegistry } from "./to-json-oracle.js";
+
+// Differential test: random valid JSON → oracle message → bytes; our JSON of the bytes must
+// equal the oracle's JSON of the message (compared as parsed JSON, modulo the normalisations
+// documented in `sameJson`).
+
+const types = loadTypeSet([fixturePath]);
+const registry = oracleRegistry(fixturePath);
+const anyTypes = ["outtest.Nested", "google.protobuf.Duration", "google.protobuf.Empty", "google.protobuf.Struct",
+  "google.protobuf.Int64Value", "google.protobuf.Any", "google.protobuf.FieldMask"];
+const arbitraries = new JsonArbitraries(types, anyTypes);
+
+const OPTION_SETS: ReadonlyArray<[string, JsonOptions]> = [
+  ["defaults without emitUnpopulated", { emitUnpopulated: false, useProtoNames: false, enumsAsInts: false, discardUnknown: false }],
+  ["emitUnpopulated", { emitUnpopulated: true, useProtoNames: false, enumsAsInts: false, discardUnknown: false }],
+  ["useProtoNames", { emitUnpopulated: false, useProtoNames: true, enumsAsInts: false, discardUnknown: false }],
+  ["enumsAsInts", { emitUnpopulated: false, useProtoNames: false, enumsAsInts: true, discardUnknown: false }],
+  ["all flags", { emitUnpopulated: true, useProtoNames: true, enumsAsInts: true, discardUnknown: true }],
+];
+
+/**
+ * Deep equality of our parsed JSON (`ours`) and the oracle's, except for two known,
+ * legitimate differences:
+ * - float32 values: we print the shortest form that round-trips through float32 (as
+ *   protojson does, 1.1f → 1.1), the oracle prints the float32 widened to a double
+ *   (1.100000023841858); a number is accepted when it rounds to the oracle's float32.
+ * - with emitUnpopulated, protojson (and we) emit `null` for an unset singular message
+ *   field; the oracle's alwaysEmitImplicit only covers implicit-presence fields and
+ *   leaves the key out, so a `null` key of ours that the oracle lacks is accepted.
+ * - an Any holding google.protobuf.Empty: protojson treats Empty as a well-known type
+ *   with a special form and writes `{"@type": …, "value": {}}`; the oracle writes it as a
+ *   plain message, `{"@type": …}`. Our `"value": {}` is accepted there.
+ */
+function sameJson(ours: unknown, oracle: unknown, emitUnpopulated: boolean, at: string): string | undefined {
+  if (typeof ours === "number" && typeof oracle === "number") {
+    return ours === oracle || Math.fround(ours) === oracle ? undefined : `${at}: ${ours} ≠ ${oracle}`;
+  }
+  if (Array.isArray(ours) && Array.isArray(oracle)) {
+    if (ours.length !== oracle.length) return `${at}: length ${ours.length} ≠ ${oracle.length}`;
+    for (let i = 0; i < ours.length; i++) {
+      const d = sameJson(ours[i], oracle[i], emitUnpopulated, `${at}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (isObject(ours) && isObject(oracle)) {
+    for (const k of Object.keys(ours)) {
+      if (!(k in oracle)) {
+        if (emitUnpopulated && ours[k] === null) continue;
+        if (k === "value" && String(ours["@type"]).endsWith("/google.protobuf.Empty") && isObject(ours[k])
+          && Object.keys(ours[k]).length === 0) continue;
+        return `${at}.${k}: only in ours (${JSON.stringify(ours[k])})`;
+      }
+      const d = sameJson(ours[k], oracle[k], emitUnpopulated, `${at}.${k}`);
+      if (d !== undefined) return d;
+    }
+    for (const k of Object.keys(oracle)) if (!(k in ours)) return `${at}.${k}: missing in ours`;
+    return undefined;
+  }
+  return ours === oracle ? undefined : `${at}: ${JSON.stringify(ours)} ≠ ${JSON.stringify(oracle)}`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+for (const typeName of ["outtest.All", "outtest.Nested", "google.protobuf.Struct", "google.protobuf.Any"]) {
+  for (const [label, options] of OPTION_SETS) {
+    test(`toJson: matches @bufbuild/protobuf for random ${typeName} (${label})`, (t) => {
+      const schema = registry.getMessage(typeName);
+      if (schema === undefined) throw new Error(`oracle lacks ${typeName}`);
+      const writers = createJsonWriters(types, options);
+      fc.assert(
+        fc.property(arbitraries.message(typeName, 3), (json) => {
+          const message = fromJson(schema, json as JsonValue, { registry });
+          const bytes = toBinary(schema, message);
+          const expected = toJson(schema, message, {
+            registry,
+            alwaysEmitImplicit: options.emitUnpopulated,
+            useProtoFieldName: options.useProtoNames,
+            enumAsInteger: options.enumsAsInts,
+          });
+          const text = writers.toJson(typeName, bytes);
+          const diff = sameJson(JSON.parse(text), expected, options.emitUnpopulated, "$");
+          if (diff !== undefined) t.fail(`${diff}\nours:   ${text}\noracle: ${JSON.stringify(expected)}`);
+          return diff === undefined;
+        }),
+        { numRuns: typeName === "outtest.All" ? 60 : 40 },
+      );
+      t.pass();
+    });
+  }
+}
