@@ -68,10 +68,8 @@ export type JwtAlgorithm =
   | "PS256" | "PS384" | "PS512"
   | "ES256" | "ES384" | "ES512";
 
-/** Where a provider's verification keys come from: exactly one per provider. */
-export type AuthKeySource =
-  /** HS* key: the UTF-8 bytes of the configured string. */
-  | { readonly kind: "secret"; readonly secret: string }
+/** Where a provider's public keys come from (RS*, PS*, ES*). */
+export type PublicKeySource =
   /** An https URL (http only for loopback hosts), fetched and cached; keys picked by `kid`. */
   | { readonly kind: "jwks-url"; readonly url: string }
   /** A local JWKS file, absolute path. */
@@ -79,16 +77,24 @@ export type AuthKeySource =
   /** A PEM public key (SPKI or certificate), absolute path. */
   | { readonly kind: "public-key-file"; readonly path: string };
 
+/**
+ * At least one of `secret` and `publicKeys`. A token's `alg` picks which: HS* only ever
+ * checks against the secret and the others only against public keys, so a public key
+ * is never used as an HMAC secret (the RS256 → HS256 confusion).
+ */
 export interface AuthProviderConfig {
   readonly id: string;
   /** Checked against `iss` when set. */
   readonly issuer: string | undefined;
   /** One of them must be in `aud` when set. */
   readonly audiences: readonly string[] | undefined;
-  readonly keys: AuthKeySource;
+  /** HS* key: the UTF-8 bytes of the configured string. */
+  readonly secret: string | undefined;
+  readonly publicKeys: PublicKeySource | undefined;
   /**
-   * Allow-list; never `none`, and HS* only with a secret, the others only with public
-   * keys. Default: HS256/384/512 for a secret, every RS*, PS* and ES* otherwise.
+   * Allow-list; never `none`, HS* only with a secret, the others only with public keys.
+   * Default: HS256/384/512 when there is a secret, plus every RS*, PS* and ES* when
+   * there are public keys.
    */
   readonly algorithms: readonly JwtAlgorithm[];
   /** Leeway for `exp`/`nbf`. Default 30s. */

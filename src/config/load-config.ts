@@ -9,7 +9,6 @@ import { parseByteSize } from "./byte-size.js";
 import { ConfigError } from "./config-error.js";
 import { parseDuration } from "./duration.js";
 import type {
-  AuthKeySource,
   AuthProviderConfig,
   AuthRule,
   BackendConfig,
@@ -19,6 +18,7 @@ import type {
   GatewayConfig,
   JwtAlgorithm,
   LogLevel,
+  PublicKeySource,
   RateLimitKey,
   RateLimitRule,
   RateLimitStoreConfig,
@@ -240,37 +240,34 @@ function buildStore(source: Source, raw: RawConfig["rateLimitStore"], duration: 
 }
 
 function buildProvider(source: Source, p: RawProvider, at: KeyPath, path: (p: string) => string, duration: DurationOf): AuthProviderConfig {
-  const given = (["secret", "jwks", "publicKey"] as const).filter((k) => p[k] !== undefined);
-  if (given.length !== 1) {
-    source.fail(at, given.length === 0 ? "set one of secret, jwks or publicKey" : `set only one of secret, jwks or publicKey (got ${given.join(" and ")})`);
-  }
-  let keys: AuthKeySource;
-  if (p.secret !== undefined) keys = { kind: "secret", secret: p.secret };
-  else if (p.publicKey !== undefined) keys = { kind: "public-key-file", path: path(p.publicKey) };
-  else keys = jwksSource(source, p.jwks!, [...at, "jwks"], path);
-  const hmac = keys.kind === "secret";
-  const algorithms = p.algorithms ?? (hmac ? HMAC_ALGORITHMS : PUBLIC_KEY_ALGORITHMS);
+  if (p.secret === undefined && p.jwks === undefined && p.publicKey === undefined) source.fail(at, "set secret, jwks or publicKey");
+  if (p.jwks !== undefined && p.publicKey !== undefined) source.fail([...at, "publicKey"], "set jwks or publicKey, not both");
+  let publicKeys: PublicKeySource | undefined;
+  if (p.publicKey !== undefined) publicKeys = { kind: "public-key-file", path: path(p.publicKey) };
+  else if (p.jwks !== undefined) publicKeys = jwksSource(source, p.jwks, [...at, "jwks"], path);
+  const algorithms = p.algorithms ?? [
+    ...(p.secret === undefined ? [] : HMAC_ALGORITHMS),
+    ...(publicKeys === undefined ? [] : PUBLIC_KEY_ALGORITHMS),
+  ];
   algorithms.forEach((alg, i) => {
     // Never an HMAC check with a public key (the RS256 → HS256 confusion attack).
-    if (hmac && !HMAC_ALGORITHMS.includes(alg)) {
-      source.fail([...at, "algorithms", i], `${alg} needs jwks or publicKey (a secret only verifies ${HMAC_ALGORITHMS.join(", ")})`);
-    }
-    if (!hmac && HMAC_ALGORITHMS.includes(alg)) {
-      source.fail([...at, "algorithms", i], `${alg} needs a secret (never an HMAC check with a public key)`);
-    }
+    const hmac = HMAC_ALGORITHMS.includes(alg);
+    if (hmac && p.secret === undefined) source.fail([...at, "algorithms", i], `${alg} needs a secret (never an HMAC check with a public key)`);
+    if (!hmac && publicKeys === undefined) source.fail([...at, "algorithms", i], `${alg} needs jwks or publicKey (a secret only verifies HS256, HS384, HS512)`);
   });
   return {
     id: p.id,
     issuer: p.issuer,
     audiences: p.audiences,
-    keys,
+    secret: p.secret,
+    publicKeys,
     algorithms,
     clockSkewMs: duration([...at, "clockSkew"], p.clockSkew ?? CONFIG_DEFAULTS.clockSkew, { allowZero: true }),
   };
 }
 
 /** `jwks` is an https URL or a file path relative to the config file (SPEC §7). */
-function jwksSource(source: Source, jwks: string, at: KeyPath, path: (p: string) => string): AuthKeySource {
+function jwksSource(source: Source, jwks: string, at: KeyPath, path: (p: string) => string): PublicKeySource {
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(jwks)) return { kind: "jwks-file", path: path(jwks) };
   let url: URL;
   try {
