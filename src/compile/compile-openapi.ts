@@ -59,12 +59,14 @@ const INFO_DESCRIPTION = [
  *   multi-segment pattern (`{name=shelves/*}`) goes into the description and as an anchored
  *   `pattern` into the schema, and the client must send its `/` unescaped. A `*` or `**`
  *   outside variables becomes a parameter `wildcard_1`, `wildcard_2`, …; the verb stays `:verb`.
- * - Two bindings with the same method on the same OpenAPI path (`/v1/{name=shelves/*}` and
- *   `/v1/{name=authors/*}` both give `/v1/{name}`): the later one is written "expanded", its
- *   variables' literal segments in the path (`/v1/authors/{name}`), its description saying so.
+ * - Two bindings of one HTTP method on one OpenAPI path (`GET /v1/{name=shelves/*}` and a
+ *   book's `GET /v1/{name=shelves/…/books/…}` both give `/v1/{name}`, as in any resource hierarchy):
+ *   every binding on that path is written "expanded", its variables' literals in the path and
+ *   each wildcard a parameter named after the collection before it (`/v1/shelves/{shelf}`,
+ *   `/v1/shelves/{shelf}/books/{book}`), the description saying how the field is built.
  *   Paths that differ only in parameter names are one path in OpenAPI, so a later binding
  *   reuses the parameter names of the earlier path (descriptions name the real field).
- *   Should they still collide it is an OpenApiCompileError, never a silent overwrite.
+ *   Should two bindings still collide it is an OpenApiCompileError, never a silent overwrite.
  * - Query parameters: scalar, enum, and scalar-like well-known-type leaves not bound by the
  *   path or body, dotted for nested fields, repeated ones `explode: true`, maps as
  *   `deepObject` (`labels[k]=v`). Repeated messages, Struct, Value, ListValue, Any and Empty
@@ -89,8 +91,8 @@ interface PathSlot {
   readonly patternText?: string;
   /** Anchored regex for `patternText`. */
   readonly regex?: string;
-  /** For expanded variables: which wildcard of the variable this is. */
-  readonly part?: string;
+  /** Expanded variables: the variable's segments, and the literal just before this wildcard. */
+  readonly part?: { readonly segments: readonly TemplateSegment[]; readonly literalBefore?: string };
   readonly wildcard?: "*" | "**";
 }
 
@@ -123,6 +125,8 @@ class OpenApiCompiler {
   private readonly paths: Record<string, PathItemObject> = {};
   /** Path shape → the path key already written for it. */
   private readonly shapes = new Map<string, { key: string; slotNames: readonly string[] }>();
+  /** Compact path shapes two bindings of one HTTP method share: every route on them is expanded. */
+  private readonly expandShapes = new Set<string>();
 
   constructor(table: RouteTable, options: OpenApiOptions) {
     this.table = table;
@@ -144,6 +148,13 @@ class OpenApiCompiler {
   }
 
   compile(): OpenApiDocument {
+    const perMethod = new Map<string, number>();
+    for (const route of this.table.routes) {
+      const key = `${pathShape(convertTemplate(route.template, false))} ${route.httpMethod}`;
+      perMethod.set(key, (perMethod.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of perMethod) if (count > 1) this.expandShapes.add(key.slice(0, key.lastIndexOf(" ")));
+
     const tags: TagObject[] = [];
     const bindingIndex = new Map<string, number>();
     for (const route of this.table.routes) {
@@ -180,18 +191,14 @@ class OpenApiCompiler {
       return standard === undefined ? item["x-protogate-custom-methods"]?.[route.httpMethod] !== undefined : item[standard] !== undefined;
     };
 
-    let expanded = false;
-    let converted = convertTemplate(route.template, false);
-    let slot = this.shapeSlot(converted);
+    const compact = convertTemplate(route.template, false);
+    const expanded = this.expandShapes.has(pathShape(compact)) && compact.slots.some((s) => s.patternText !== undefined);
+    const converted = expanded ? convertTemplate(route.template, true) : compact;
+    const slot = this.shapeSlot(converted);
     if (slot !== undefined && taken(slot.key)) {
-      expanded = true;
-      converted = convertTemplate(route.template, true);
-      slot = this.shapeSlot(converted);
-      if (slot !== undefined && taken(slot.key)) {
-        throw new OpenApiCompileError(
-          `${route.httpMethod} ${route.pattern} (rpc ${route.rpc}) and an earlier binding are the same OpenAPI operation ${route.httpMethod} ${slot.key}`,
-        );
-      }
+      throw new OpenApiCompileError(
+        `${route.httpMethod} ${route.pattern} (rpc ${route.rpc}) and an earlier binding are the same OpenAPI operation ${route.httpMethod} ${slot.key}`,
+      );
     }
     if (slot !== undefined) {
       // Same shape, other names: reuse the earlier names, since OpenAPI sees one path.
@@ -232,11 +239,13 @@ class OpenApiCompiler {
       used.add(name);
       return name;
     };
-    const fieldSlots = converted.slots.filter((s) => s.fieldPath !== undefined);
-    for (const s of fieldSlots) {
-      const fields = this.resolveFields(route, s.fieldPath ?? [], this.methodOf(route).requestType);
-      s.name = unique(fields.map((f) => this.nameOf(f)).join("."));
-    }
+    const fieldName = (s: PathSlot): string =>
+      this.resolveFields(route, s.fieldPath ?? [], this.methodOf(route).requestType)
+        .map((f) => this.nameOf(f))
+        .join(".");
+    for (const s of converted.slots) if (s.fieldPath !== undefined && s.part === undefined) s.name = unique(fieldName(s));
+    // `shelves/*` → `{shelf}`, as resource-oriented APIs read; else `{name_2}`.
+    for (const s of converted.slots) if (s.part !== undefined) s.name = unique(singular(s.part.literalBefore) ?? fieldName(s));
     let n = 0;
     for (const s of converted.slots) if (s.fieldPath === undefined) s.name = unique(`wildcard_${++n}`);
   }
@@ -259,12 +268,16 @@ class OpenApiCompiler {
     const { summary, description } = splitComment(method.comment);
     const notes: string[] = [];
     if (description !== undefined) notes.push(description);
-    if (expanded) notes.push(`Template \`${route.pattern}\`, written with its variables' literal segments in the path because another binding has the same OpenAPI path.`);
+    if (expanded) {
+      const compact = convertTemplate(route.template, false);
+      this.nameSlots(route, compact);
+      notes.push(`Template \`${route.pattern}\`, written with its variables' literal segments in the path: bindings of one HTTP method would otherwise share the OpenAPI path \`${renderPath(compact)}\`.`);
+    }
 
     const request = this.message(method.requestType, `request of ${method.name}`);
     const bound = new Set<string>();
     for (const s of path.slots) if (s.fieldPath !== undefined) bound.add(fieldPathToString(s.fieldPath));
-    const parameters = path.slots.map((s) => this.pathParameter(route, request, s));
+    const parameters = path.slots.map((s) => this.pathParameter(route, request, path, s));
     if (route.body !== "*") {
       if (route.body !== undefined) bound.add(fieldPathToString(route.body));
       parameters.push(...this.queryParameters(request, bound));
@@ -285,7 +298,7 @@ class OpenApiCompiler {
     };
   }
 
-  private pathParameter(route: RouteEntry, request: MessageModel, slot: PathSlot): ParameterObject {
+  private pathParameter(route: RouteEntry, request: MessageModel, path: ConvertedPath, slot: PathSlot): ParameterObject {
     if (slot.fieldPath === undefined) {
       const description =
         slot.wildcard === "**"
@@ -301,7 +314,12 @@ class OpenApiCompiler {
     if (fieldName !== slot.name && slot.part === undefined) notes.push(`Fills field \`${fieldName}\`.`);
     let schema = this.queryLeafSchema(leaf.type) ?? { type: "string" };
     if (slot.part !== undefined) {
-      notes.push(`The ${slot.part} of field \`${fieldName}\` (\`${slot.patternText ?? ""}\`).`);
+      const own = path.slots.filter((s) => s.part?.segments === slot.part?.segments);
+      let i = 0;
+      const composed = slot.part.segments.map((s) => (s.kind === "literal" ? s.value : `{${own[i++]?.name ?? ""}}`)).join("/");
+      notes.push(`Part of field \`${fieldName}\`, which is \`${composed}\` (template \`${slot.patternText ?? ""}\`).`);
+      const deep = own.indexOf(slot) >= 0 && slot.part.segments.filter((s) => s.kind !== "literal")[own.indexOf(slot)]?.kind === "deep";
+      if (deep) notes.push("Spans any number of path segments: send its `/` unescaped.");
       schema = { type: "string" };
     } else if (slot.patternText !== undefined) {
       notes.push(`Matches \`${slot.patternText}\`: the value spans path segments; send its \`/\` unescaped.`);
@@ -579,11 +597,14 @@ function convertTemplate(template: PathTemplate, expand: boolean): ConvertedPath
       if (plain) addSlot({ name: "", fieldPath: variable.fieldPath });
       else if (!expand) addSlot({ name: "", fieldPath: variable.fieldPath, patternText, regex: segmentsRegex(own) });
       else {
-        let n = 0;
-        for (const s of own) {
+        own.forEach((s, k) => {
           if (s.kind === "literal") pieces.push("/", encodeLiteral(s.value));
-          else addSlot({ name: "", fieldPath: variable.fieldPath, patternText, part: ordinal(++n) + (s.kind === "deep" ? " `**` part" : " `*` segment") });
-        }
+          else {
+            const before = own[k - 1];
+            const part = before?.kind === "literal" ? { segments: own, literalBefore: before.value } : { segments: own };
+            addSlot({ name: "", fieldPath: variable.fieldPath, patternText, part });
+          }
+        });
       }
       i = variable.end;
       continue;
@@ -632,8 +653,13 @@ function encodeLiteral(value: string): string {
   return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu, (c) => encodeURIComponent(c));
 }
 
-function ordinal(n: number): string {
-  return n === 1 ? "first" : n === 2 ? "second" : n === 3 ? "third" : `${n}th`;
+/** `shelves` → `shelf`, `libraries` → `library`; undefined for what does not look like a plural identifier. */
+function singular(literal: string | undefined): string | undefined {
+  if (literal === undefined || !/^[A-Za-z][A-Za-z0-9_]*s$/.test(literal) || literal.endsWith("ss")) return undefined;
+  if (literal.endsWith("ies")) return `${literal.slice(0, -3)}y`;
+  if (/(?:sh|ch|x|ses)es$/.test(literal)) return literal.slice(0, -2);
+  if (literal.endsWith("ves") && literal.length > 4) return `${literal.slice(0, -3)}f`;
+  return literal.slice(0, -1);
 }
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -667,15 +693,20 @@ export function normalizeComment(comment: string): string {
   return body.join("\n").replace(/^\n+|\n+$/g, "");
 }
 
-/** First paragraph → summary (one line); the rest, if any → description. */
+/**
+ * The first sentence → summary (one line); the whole comment → description when it says
+ * more than that. A sentence ends at `.`, `!` or `?` before a space and a capital, or at a
+ * paragraph break.
+ */
 function splitComment(comment: string | undefined): { summary?: string; description?: string } {
   if (comment === undefined) return {};
   const text = normalizeComment(comment);
   if (text === "") return {};
-  const paragraphs = text.split(/\n\s*\n/);
-  const summary = (paragraphs[0] ?? "").split("\n").map((l) => l.trim()).join(" ");
-  const rest = paragraphs.slice(1).join("\n\n").trim();
-  return rest === "" ? { summary } : { summary, description: rest };
+  const paragraph = (text.split(/\n\s*\n/)[0] ?? "").split("\n").map((l) => l.trim()).join(" ");
+  const end = /[.!?](?=\s+[A-Z`])/.exec(paragraph);
+  const summary = end === null ? paragraph : paragraph.slice(0, end.index + 1);
+  const flat = text.split("\n").map((l) => l.trim()).join(" ");
+  return summary === flat ? { summary } : { summary, description: text };
 }
 
 function scalarSchema(scalar: ScalarType): SchemaObject {

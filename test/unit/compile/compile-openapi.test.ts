@@ -178,6 +178,8 @@ function prop(schemaName: string, property: string): SchemaObject | undefined {
 
 const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` });
 const STATUS_REF = ref("google.rpc.Status");
+/** GetBook, UpdateBook and DeleteBook: expanded, as two GET bindings share `/v1/{name}`. */
+const BOOK = "/v1/shelves/{shelf}/books/{book}";
 
 // ---- the whole document ------------------------------------------------------------------
 
@@ -207,8 +209,8 @@ test("compileOpenapi: info, tags and JSON round trip", (t) => {
 
 test("compileOpenapi: path keys in route order, templates converted", (t) => {
   t.deepEqual(Object.keys(doc.paths), [
-    "/v1/{name}",
-    "/v1/authors/{name}/books/{name_2}",
+    BOOK,
+    "/v1/authors/{author}/books/{book}",
     "/v1/{parent}/books",
     "/v1/{name}:publish",
     "/v1/{parent}/bookList",
@@ -218,28 +220,53 @@ test("compileOpenapi: path keys in route order, templates converted", (t) => {
     "/v1/{name}:lock",
   ]);
   // Methods in OpenAPI order whatever the declaration order (GET, PATCH, DELETE declared).
-  t.deepEqual(Object.keys(doc.paths["/v1/{name}"] ?? {}), ["get", "delete", "patch"]);
+  t.deepEqual(Object.keys(doc.paths[BOOK] ?? {}), ["get", "delete", "patch"]);
 });
 
 test("compileOpenapi: operation ids, tags, summary and description", (t) => {
-  const get = op("/v1/{name}", "get");
+  const get = op(BOOK, "get");
   t.is(get.operationId, "LibraryService_GetBook");
-  t.is(op("/v1/authors/{name}/books/{name_2}", "get").operationId, "LibraryService_GetBook_1");
+  t.is(op("/v1/authors/{author}/books/{book}", "get").operationId, "LibraryService_GetBook_1");
   t.is(op("/v1/{parent}/bookList", "get").operationId, "LibraryService_ListBooks_1");
   t.deepEqual(get.tags, ["LibraryService"]);
   t.is(get.summary, "Gets a book.");
-  t.is(get.description, "Returns NOT_FOUND when\nthere is none.");
+  t.true(get.description?.startsWith("Gets a book.\n\nReturns NOT_FOUND when\nthere is none.\n\n"));
   t.is(get["x-protogate-rpc"], "library.v1.LibraryService.GetBook");
   const create = op("/v1/{parent}/books", "post");
-  t.is(create.summary, "Creates a book.");
+  t.is(create.summary, "Creates a book."); // one sentence: no description
   t.false("description" in create);
-  t.false("summary" in op("/v1/{name}", "delete"));
+  t.false("summary" in op(BOOK, "delete"));
 });
+
+interface CommentRow {
+  readonly comment: string;
+  readonly summary?: string;
+  readonly description?: string;
+}
+
+const commentCase = test.macro({
+  exec(t, row: CommentRow) {
+    const one: RouteTable = {
+      ...table,
+      methods: [method("DeleteBook", `${P}DeleteBookRequest`, "google.protobuf.Empty", { comment: row.comment })],
+      routes: [route("DELETE", "/x", "DeleteBook")],
+    };
+    const o = compileOpenapi(one).paths["/x"]?.delete;
+    t.is(o?.summary, row.summary);
+    t.is(o?.description, row.description);
+  },
+  title: (_, row: CommentRow) => `compileOpenapi: comment ${JSON.stringify(row.comment)} → summary and description`,
+});
+
+test(commentCase, { comment: " Deletes a book.\n", summary: "Deletes a book." });
+test(commentCase, { comment: " Deletes a book. NOT_FOUND when\n there is none.\n", summary: "Deletes a book.", description: "Deletes a book. NOT_FOUND when\nthere is none." });
+test(commentCase, { comment: " Deletes `a.b` books, e.g. old\n ones\n", summary: "Deletes `a.b` books, e.g. old ones" });
+test(commentCase, { comment: "   \n\n", summary: undefined, description: undefined });
 
 // ---- path parameters -----------------------------------------------------------------------
 
 test("compileOpenapi: a multi-segment variable is one parameter with the pattern", (t) => {
-  t.deepEqual(params(op("/v1/{name}", "get"), "path"), [
+  t.deepEqual(params(op("/v1/{name}:publish", "post"), "path"), [
     {
       name: "name",
       in: "path",
@@ -251,27 +278,55 @@ test("compileOpenapi: a multi-segment variable is one parameter with the pattern
 });
 
 test("compileOpenapi: a nested field path on the same shape reuses the path's parameter name", (t) => {
-  t.deepEqual(params(op("/v1/{name}", "patch"), "path"), [
-    {
-      name: "name",
-      in: "path",
-      required: true,
-      description: "The resource name: `shelves/*/books/*`.\n\nFills field `book.name`.\n\nMatches `shelves/*/books/*`: the value spans path segments; send its `/` unescaped.",
-      schema: { type: "string", pattern: "^shelves/[^/]+/books/[^/]+$" },
-    },
-  ]);
+  const one: RouteTable = {
+    ...table,
+    routes: [route("GET", "/v1/{name=shelves/*/books/*}", "GetBook"), route("PATCH", "/v1/{book.name=shelves/*/books/*}", "UpdateBook", { body: ["book"] })],
+  };
+  const out = compileOpenapi(one);
+  t.deepEqual(Object.keys(out.paths), ["/v1/{name}"]);
+  t.deepEqual(out.paths["/v1/{name}"]?.patch?.parameters?.[0], {
+    name: "name",
+    in: "path",
+    required: true,
+    description: "The resource name: `shelves/*/books/*`.\n\nFills field `book.name`.\n\nMatches `shelves/*/books/*`: the value spans path segments; send its `/` unescaped.",
+    schema: { type: "string", pattern: "^shelves/[^/]+/books/[^/]+$" },
+  });
 });
 
-test("compileOpenapi: a colliding binding is expanded, not dropped", (t) => {
-  const o = op("/v1/authors/{name}/books/{name_2}", "get");
+test("compileOpenapi: bindings of one method on one OpenAPI path are all expanded, not dropped", (t) => {
+  t.deepEqual(params(op(BOOK, "get"), "path"), [
+    { name: "shelf", in: "path", required: true, description: "Part of field `name`, which is `shelves/{shelf}/books/{book}` (template `shelves/*/books/*`).", schema: { type: "string" } },
+    { name: "book", in: "path", required: true, description: "Part of field `name`, which is `shelves/{shelf}/books/{book}` (template `shelves/*/books/*`).", schema: { type: "string" } },
+  ]);
   t.deepEqual(
-    params(o, "path").map((p) => [p.name, p.description]),
+    params(op(BOOK, "patch"), "path").map((p) => [p.name, p.description]),
     [
-      ["name", "The first `*` segment of field `name` (`authors/*/books/*`)."],
-      ["name_2", "The second `*` segment of field `name` (`authors/*/books/*`)."],
+      ["shelf", "The resource name: `shelves/*/books/*`.\n\nPart of field `book.name`, which is `shelves/{shelf}/books/{book}` (template `shelves/*/books/*`)."],
+      ["book", "The resource name: `shelves/*/books/*`.\n\nPart of field `book.name`, which is `shelves/{shelf}/books/{book}` (template `shelves/*/books/*`)."],
     ],
   );
-  t.is(o.description, "Returns NOT_FOUND when\nthere is none.\n\nTemplate `/v1/{name=authors/*/books/*}`, written with its variables' literal segments in the path because another binding has the same OpenAPI path.");
+  const authors = op("/v1/authors/{author}/books/{book}", "get");
+  t.deepEqual(params(authors, "path").map((p) => p.name), ["author", "book"]);
+  t.true(
+    authors.description?.endsWith(
+      "Template `/v1/{name=authors/*/books/*}`, written with its variables' literal segments in the path: bindings of one HTTP method would otherwise share the OpenAPI path `/v1/{name}`.",
+    ),
+  );
+});
+
+test("compileOpenapi: expanded parameter names: singular collection ids, else the field name; ** says it spans segments", (t) => {
+  const one: RouteTable = {
+    ...table,
+    routes: [
+      route("GET", "/v1/{name=libraries/*/boxes/*/x1/*/**}", "DeleteBook"),
+      route("GET", "/v1/{name=*}", "Lock"),
+    ],
+  };
+  const item = compileOpenapi(one).paths["/v1/libraries/{library}/boxes/{box}/x1/{name}/{name_2}"];
+  const ps = item?.get?.parameters ?? [];
+  t.deepEqual(ps.map((p) => p.name), ["library", "box", "name", "name_2"]);
+  t.true(ps[3]?.description?.endsWith("Spans any number of path segments: send its `/` unescaped."));
+  t.false(ps[2]?.description?.includes("Spans") ?? true);
 });
 
 test("compileOpenapi: wildcards outside variables get generated names", (t) => {
@@ -326,7 +381,7 @@ test("compileOpenapi: literals are percent-encoded in the path key, the verb sta
 // ---- query parameters ------------------------------------------------------------------------
 
 test("compileOpenapi: query parameters are the unbound leaves, dotted, json-named", (t) => {
-  t.deepEqual(params(op("/v1/{name}", "get"), "query"), [
+  t.deepEqual(params(op(BOOK, "get"), "query"), [
     { name: "readMask", in: "query", description: "Fields to return.\n\nAlso accepted as `read_mask`.", schema: { type: "string", description: 'Comma-separated field paths, e.g. "title,author.name".' } },
     { name: "filter.minPages", in: "query", description: "Also accepted as `filter.min_pages`.", schema: { type: "integer", format: "int32" } },
     { name: "filter.genres", in: "query", style: "form", explode: true, schema: { type: "array", items: ref(`${P}Genre`) } },
@@ -343,7 +398,7 @@ test("compileOpenapi: query parameters are the unbound leaves, dotted, json-name
 
 test("compileOpenapi: fields bound by the path or the body are not query parameters", (t) => {
   t.deepEqual(params(op("/v1/{parent}/books", "post"), "query").map((p) => p.name), ["bookId"]);
-  t.deepEqual(params(op("/v1/{name}", "patch"), "query").map((p) => p.name), ["updateMask"]);
+  t.deepEqual(params(op(BOOK, "patch"), "query").map((p) => p.name), ["updateMask"]);
   t.deepEqual(params(op("/v1/{parent}/books", "get"), "query").map((p) => p.name), ["pageSize", "pageToken"]);
   t.deepEqual(op("/v1/{name}:publish", "post").parameters?.map((p) => p.name), ["name"]); // body "*": no query
 });
@@ -391,15 +446,15 @@ test("compileOpenapi: body field → that field's schema; body * → the request
       },
     },
   });
-  t.false("requestBody" in op("/v1/{name}", "get"));
+  t.false("requestBody" in op(BOOK, "get"));
 });
 
 test("compileOpenapi: 200 is the response message, default is google.rpc.Status", (t) => {
-  t.deepEqual(op("/v1/{name}", "get").responses, {
+  t.deepEqual(op(BOOK, "get").responses, {
     "200": { description: "OK", content: { "application/json": { schema: ref(`${P}Book`) } } },
     default: { description: "An error: the JSON form of google.rpc.Status.", content: { "application/json": { schema: STATUS_REF } } },
   });
-  t.deepEqual(op("/v1/{name}", "delete").responses["200"]?.content, { "application/json": { schema: { type: "object" } } });
+  t.deepEqual(op(BOOK, "delete").responses["200"]?.content, { "application/json": { schema: { type: "object" } } });
 });
 
 test("compileOpenapi: response_body → the field's schema", (t) => {
@@ -421,7 +476,7 @@ test("compileOpenapi: server streaming answers NDJSON result/error lines", (t) =
       },
     },
   });
-  t.false("x-protogate-streaming" in op("/v1/{name}", "get"));
+  t.false("x-protogate-streaming" in op(BOOK, "get"));
 });
 
 test("compileOpenapi: client streaming takes an NDJSON body", (t) => {
@@ -523,7 +578,7 @@ test("compileOpenapi: google.rpc.Status and Any follow SPEC §6", (t) => {
 test("compileOpenapi: useProtoNames names properties and parameters by proto name", (t) => {
   const protoDoc = compileOpenapi(table, { useProtoNames: true });
   t.deepEqual(Object.keys(protoDoc.components.schemas[`${P}Book`]?.properties ?? {}).slice(0, 4), ["name", "title", "author", "page_count"]);
-  const q = (protoDoc.paths["/v1/{name}"]?.get?.parameters ?? []).find((p) => p.name === "read_mask");
+  const q = (protoDoc.paths[BOOK]?.get?.parameters ?? []).find((p) => p.name === "read_mask");
   t.is(q?.description, "Fields to return.\n\nAlso accepted as `readMask`.");
   t.deepEqual(
     (protoDoc.paths["/v1/{parent}/books"]?.get?.parameters ?? []).map((p) => p.name),
