@@ -5,7 +5,7 @@ export function exampleCurls(base: string): string[] {
     `curl -s ${base}/v1/shelves/fiction/books/dune`,
     `curl -s '${base}/v1/shelves/fiction/books?pageSize=2&genres=GENRE_FANTASY&orderBy=title'`,
     `curl -s -X POST ${base}/v1/shelves/fiction/books?bookId=neuromancer -H 'content-type: application/json' -d '{"title":"Neuromancer","authors":["William Gibson"],"genre":"GENRE_SCIENCE_FICTION"}'`,
-    `curl -s -X PATCH ${base}/v1/shelves/fiction/books/dune -H 'content-type: application/json' -d '{"labels":{"condition":"worn"}}'`,
+    `curl -s -X PATCH ${base}/v1/shelves/fiction/books/dune -H 'content-type: application/json' -d '{"title":"Dune (anniversary edition)"}'`,
     `curl -s -X POST ${base}/v1/shelves/science/books/brief-history:publish -H 'content-type: application/json' -d '{}'`,
     `curl -s -N ${base}/v1/shelves/fiction/books:stream?interval=0.5s`,
     `curl -s -i ${base}/v1/shelves/fiction/books/missing`,
