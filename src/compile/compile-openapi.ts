@@ -498,10 +498,11 @@ class OpenApiCompiler {
     else if (f.label === "map") schema = { type: "object", additionalProperties: element };
     else schema = element;
     const notes: string[] = [];
-    if (schema.description !== undefined) notes.push(schema.description);
     if (f.comment !== undefined) notes.push(normalizeComment(f.comment));
     const oneof = oneofNote(f, parent, (g) => this.nameOf(g));
     if (oneof !== undefined) notes.push(oneof);
+    // The type's own note (Duration's format, …) after what the field means.
+    if (schema.description !== undefined) notes.push(schema.description);
     if (notes.length > 0) schema.description = notes.join("\n\n");
     return schema;
   }
@@ -578,7 +579,7 @@ class OpenApiCompiler {
 
 /**
  * PathTemplate → OpenAPI path pieces. With `expand`, a multi-segment variable is written as
- * its segments (`{name=shelves/*}` → `shelves/{name}`), each wildcard a parameter.
+ * its segments (`{name=shelves/*}` → `shelves/{…}`), each wildcard a parameter named later.
  */
 function convertTemplate(template: PathTemplate, expand: boolean): ConvertedPath {
   const slots: PathSlot[] = [];

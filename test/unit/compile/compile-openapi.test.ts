@@ -7,6 +7,9 @@ import type { MethodEntry, RouteEntry, RouteTable } from "../../../src/model/rou
 import { ROUTE_TABLE_FORMAT } from "../../../src/model/route-table.js";
 import { parseTemplate } from "../../../src/httprule/parse-template.js";
 import { compileOpenapi, OpenApiCompileError } from "../../../src/compile/compile-openapi.js";
+import { compileRoutes } from "../../../src/compile/compile-routes.js";
+import { loadProtoModel } from "../../helpers/load-types.js";
+import { EXAMPLE_PROTOS } from "../../helpers/paths.js";
 import type { OpenApiDocument, OperationObject, ParameterObject, SchemaObject } from "../../../src/compile/openapi-document.js";
 
 // ---- a library API, written out by hand as the loader would produce it ---------------------
@@ -628,4 +631,20 @@ test("compileOpenapi: an unknown rpc, type or field is an OpenApiCompileError", 
     t.throws(() => compileOpenapi(noType), { instanceOf: OpenApiCompileError })?.message,
     "unknown message type library.v1.Gone (request of library.v1.LibraryService.DeleteBook)",
   );
+});
+
+// ---- the example API through the real loader ----------------------------------------------------
+
+test("compileOpenapi: the example protos (real loader + compileRoutes) give a valid document with every binding once", async (t) => {
+  const real = compileRoutes(loadProtoModel([EXAMPLE_PROTOS]), "protogate test");
+  const out = compileOpenapi(real);
+  const result = await validate(structuredClone(out) as unknown as OpenAPIV3_1.Document);
+  t.deepEqual(result.valid ? [] : result.errors.map((e) => e.message), []);
+  const operations = Object.values(out.paths).flatMap((item) => [
+    ...Object.entries(item).filter(([k]) => !k.startsWith("x-")).map(([, o]) => o as OperationObject),
+    ...Object.values(item["x-protogate-custom-methods"] ?? {}),
+  ]);
+  t.is(operations.length, real.routes.length);
+  t.deepEqual(operations.map((o) => o["x-protogate-rpc"]).sort(), real.routes.map((r) => r.rpc).sort());
+  t.is(new Set(operations.map((o) => o.operationId)).size, operations.length);
 });
