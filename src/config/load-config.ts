@@ -402,7 +402,13 @@ class Source {
   private readonly lines = new LineCounter();
 
   constructor(text: string, readonly file: string | undefined) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(text, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+      // `<<: *defaults` lets rules and backends share settings.
+      merge: true,
+    });
     const error = this.doc.errors[0];
     if (error !== undefined) {
       const line = this.lines.linePos(error.pos[0]).line;

@@ -240,6 +240,13 @@ test("shutdown: gracePeriod", loads, "shutdown: { gracePeriod: 1m30s }\n", { shu
 test("logging: level", loads, "logging: { level: debug }\n", { logging: { level: "debug" } });
 test("$schema: allowed for editors and ignored", loads, `{ "$schema": "./config-schema.json", "autoMapping": true }`, { autoMapping: true });
 
+test(
+  "YAML anchors and merge keys share settings",
+  loads,
+  "rules:\n  - &read { selector: a.*, timeout: 1s, cache: { ttl: 5s } }\n  - { <<: *read, selector: b.* }\n",
+  { rules: [{ selector: "a.*", timeoutMs: 1000, cache: { ttlMs: 5000 } }, { selector: "b.*", timeoutMs: 1000, cache: { ttlMs: 5000 } }] },
+);
+
 // --- ${VAR} ------------------------------------------------------------------------
 
 test("env: ${VAR} in a string", loads, "auth: { providers: [{ id: a, secret: 'pre-${JWT_SECRET}-post' }] }\n", {
