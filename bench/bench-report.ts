@@ -66,6 +66,8 @@ export interface Measurement {
   readonly otherPct: number | null;
   /** Time the hypervisor took, in % of one cpu. */
   readonly stealPct: number | null;
+  /** How busy each cpu was (everything on it), in %: shows which side saturated. */
+  readonly cpuBusyPct: readonly number[] | null;
 }
 
 export interface SummaryRow {

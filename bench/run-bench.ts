@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import type { AutocannonResult } from "autocannon";
-import { BenchUsageError, ENDPOINTS, fmt, formatTable, parseBenchArgs, summarize } from "./bench-report.js";
+import { BenchUsageError, ENDPOINTS, fmt, formatTable, median, parseBenchArgs, summarize } from "./bench-report.js";
 import type { BenchArgs, ContenderName, Endpoint, Measurement } from "./bench-report.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -115,6 +115,12 @@ function killChildrenNow(): void {
   for (const child of children) if (!child.exited) signalGroup(child, "SIGKILL");
 }
 
+/** The child's last output lines, without stack frames, indented for a message. */
+function tail(child: Child): string {
+  const lines = child.output.filter((text) => !/^\s+at /.test(text)).slice(-8);
+  return lines.length === 0 ? " (no output)" : `\n    ${lines.join("\n    ")}`;
+}
+
 /** Resolves with the first match of `pattern` in the child's output. */
 function waitForLine(child: Child, pattern: RegExp, ms: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
@@ -134,12 +140,12 @@ function waitForLine(child: Child, pattern: RegExp, ms: number): Promise<RegExpE
       setTimeout(() => {
         if (check()) return;
         done();
-        reject(new ChildStartError(`${child.name} exited before it was ready:\n  ${child.output.slice(-10).join("\n  ")}`));
+        reject(new ChildStartError(`${child.name} exited before it was ready:${tail(child)}`));
       }, 100);
     };
     const timer = setTimeout(() => {
       done();
-      reject(new ChildStartError(`${child.name} not ready after ${ms} ms:\n  ${child.output.slice(-10).join("\n  ")}`));
+      reject(new ChildStartError(`${child.name} not ready after ${ms} ms:${tail(child)}`));
     }, ms);
     const poll = setInterval(check, 50);
     const done = (): void => {
@@ -220,15 +226,23 @@ function processCpuSeconds(pid: number): number | null {
 interface MachineCpu {
   readonly busy: number;
   readonly steal: number;
+  /** Busy seconds of cpu0, cpu1, … */
+  readonly perCpu: readonly number[];
+}
+
+function busyOf(line: string): { busy: number; steal: number } {
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  const t = ticksPerSecond();
+  return { busy: ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / t, steal: (steal ?? 0) / t };
 }
 
 /** Busy and steal CPU seconds of the whole machine since boot. */
 function machineCpuSeconds(): MachineCpu | null {
   try {
-    const first = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-    const [, user, nice, system, , , irq, softirq, steal] = first.trim().split(/\s+/).map(Number);
-    const t = ticksPerSecond();
-    return { busy: ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / t, steal: (steal ?? 0) / t };
+    const lines = readFileSync("/proc/stat", "utf8").split("\n");
+    const total = busyOf(lines[0] ?? "");
+    const perCpu = lines.filter((line) => /^cpu\d+ /.test(line)).map((line) => busyOf(line).busy);
+    return { ...total, perCpu };
   } catch {
     return null;
   }
@@ -309,6 +323,10 @@ async function measure(target: Target, endpoint: Endpoint, args: BenchArgs, roun
     cpuUsPerReq: contenderCpu === null || served === 0 ? null : (contenderCpu * 1e6) / served,
     otherPct: machineBusy === null || ours === null ? null : Math.max(0, ((machineBusy - ours) / wall) * 100),
     stealPct: steal === null ? null : (steal / wall) * 100,
+    cpuBusyPct:
+      before.machine === null || after.machine === null
+        ? null
+        : after.machine.perCpu.map((busy, cpu) => ((busy - (before.machine?.perCpu[cpu] ?? busy)) / wall) * 100),
   };
 }
 
@@ -428,7 +446,7 @@ export async function runBench(args: BenchArgs): Promise<void> {
           measurements.push(m);
           log(
             `${endpoint.name} round ${round} ${target.name}: ${m.reqPerSec.toFixed(0)} req/s, p99 ${m.p99Ms} ms, ` +
-              `${fmt(m.cpuUsPerReq)} µs/req, non2xx ${m.non2xx}, errors ${m.errors}, other ${fmt(m.otherPct)}%, steal ${fmt(m.stealPct)}%`,
+              `${fmt(m.cpuUsPerReq)} µs/req, non2xx ${m.non2xx}, errors ${m.errors}, other ${fmt(m.otherPct)}%, steal ${fmt(m.stealPct)}%, busy% per cpu ${m.cpuBusyPct?.map((pct) => fmt(pct)).join("/") ?? "-"}`,
           );
         }
       }
@@ -444,6 +462,11 @@ export async function runBench(args: BenchArgs): Promise<void> {
       `\nautocannon -c ${args.connections}, ${args.duration}s per measurement, ${args.rounds} interleaved rounds, ${args.warmup}s warm-up; ` +
         `req/s: median (min..max); ratio: median of per-round gateway/koa [min-max]\n`,
     );
+    const noise = (pick: (m: Measurement) => number | null): string => {
+      const values = measurements.map(pick).filter((value): value is number => value !== null);
+      return values.length === 0 ? "-" : `${fmt(median(values))}% (max ${fmt(Math.max(...values))}%)`;
+    };
+    process.stdout.write(`other processes: ${noise((m) => m.otherPct)} of a cpu; steal: ${noise((m) => m.stealPct)}\n`);
     for (const note of notes) process.stdout.write(`note: ${note}\n`);
 
     mkdirSync(RESULTS_DIR, { recursive: true });

@@ -60,6 +60,7 @@ function row(contender: ContenderName, round: number, reqPerSec: number, p99Ms =
     cpuUsPerReq,
     otherPct: 0,
     stealPct: 0,
+    cpuBusyPct: [95, 60],
   };
 }
 
