@@ -62,7 +62,7 @@ export interface ParseConfigOptions extends LoadConfigOptions {
 export function parseConfigText(text: string, options: ParseConfigOptions): GatewayConfig {
   const source = new Source(text, options.file);
   if (source.doc.contents !== null) interpolate(source, source.doc.contents, [], options.env ?? process.env);
-  const data: unknown = source.doc.toJS() ?? {};
+  const data: unknown = source.toJS() ?? {};
   if (!validate()(data)) throw source.fromSchemaError(validate().errors?.filter((e) => e.keyword !== "if")[0]);
   return deepFreeze(build(source, data as RawConfig, options));
 }
@@ -417,7 +417,17 @@ class Source {
     }
     const contents = this.doc.contents;
     if (contents !== null && !isMap(contents) && !(isScalar(contents) && contents.value === null)) {
-      throw new ConfigError(`the config must be a mapping of keys (got ${describeData(this.doc.toJS())})`, { file, line: this.lineOf([]) });
+      throw new ConfigError(`the config must be a mapping of keys (got ${isSeq(contents) ? "a list" : describeData(isScalar(contents) ? contents.value : undefined)})`, { file, line: this.lineOf([]) });
+    }
+  }
+
+  /** The plain value; alias bombs (`maxAliasCount`, 100 by default) are a config error too. */
+  toJS(): unknown {
+    try {
+      return this.doc.toJS();
+    } catch (error: unknown) {
+      const what = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`invalid YAML: ${what.charAt(0).toLowerCase()}${what.slice(1)}`, { file: this.file }, { cause: error });
     }
   }
 

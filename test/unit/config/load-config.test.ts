@@ -283,6 +283,9 @@ test("YAML: an unclosed quote", fails, "listen: a:1\nlogging: { level: 'info }\n
 test("YAML: tabs as indentation", fails, "shutdown:\n\tgracePeriod: 1s\n", "config.yaml:2: invalid YAML: tabs are not allowed as indentation");
 test("YAML: duplicate keys", fails, "listen: a:1\nlogging: {}\nlisten: b:2\n", "config.yaml:3: invalid YAML: map keys must be unique");
 test("YAML: bad indentation", fails, "shutdown:\n  gracePeriod: 1s\n   level: x\n", "config.yaml:2: invalid YAML: nested mappings are not allowed in compact mappings");
+test("YAML: an alias bomb is refused, not expanded", fails,
+  `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+  /^config\.yaml: invalid YAML: excessive alias count/);
 test("YAML: a list at the top", fails, "- listen\n", "config.yaml:1: the config must be a mapping of keys (got a list)");
 test("YAML: a string at the top", fails, "listen\n", `config.yaml:1: the config must be a mapping of keys (got "listen")`);
 test("JSON: a syntax error carries its line", fails, `{\n  "listen": "a:1",\n  "logging": {\n}\n`, "config.yaml:5: invalid YAML: flow map must end with a }");
