@@ -1,68 +1,21 @@
 import test from "ava";
-import type { ExecutionContext } from "ava";
 import * as grpc from "@grpc/grpc-js";
-import { LIBRARY_VERSION, loadLibraryService, startLibraryBackend } from "../../../demo/library-backend.js";
-import type { LibraryBackend } from "../../../demo/library-backend.js";
-import { decodeStatus, STATUS_DETAILS_KEY } from "../../../demo/rpc-error.js";
+import { LIBRARY_VERSION } from "../../../demo/library-backend.js";
+import { LibraryHarness, names, statusDetails } from "./library-client.js";
 
-type Message = Record<string, unknown>;
-type Reply = {
-  error: grpc.ServiceError | null;
-  response: Message | undefined;
-  headers: grpc.Metadata | undefined;
-  trailers: grpc.Metadata | undefined;
-};
-type UnaryMethod = (
-  request: Message,
-  callback: (error: grpc.ServiceError | null, response?: Message) => void,
-) => grpc.ClientUnaryCall;
-
-const LibraryClient = grpc.makeGenericClientConstructor(loadLibraryService(), "LibraryService");
-
-let backend: LibraryBackend;
-let client: grpc.Client;
+// Read-mostly checks share one backend; writes here touch only their own resources.
+let library: LibraryHarness;
 
 test.before(async () => {
-  backend = await startLibraryBackend("127.0.0.1:0");
-  client = new LibraryClient(backend.address, grpc.credentials.createInsecure());
+  library = await LibraryHarness.start();
 });
 
 test.after.always(async () => {
-  client?.close();
-  await backend?.stop();
+  await library?.stop();
 });
 
-function call(method: string, request: Message): Promise<Reply> {
-  const unary = (client as unknown as Record<string, UnaryMethod>)[method];
-  if (unary === undefined) throw new Error(`no method ${method}`);
-  return new Promise((resolve) => {
-    let headers: grpc.Metadata | undefined;
-    let reply: Pick<Reply, "error" | "response"> | undefined;
-    let trailers: grpc.Metadata | undefined;
-    const finish = (): void => {
-      if (reply !== undefined && trailers !== undefined) resolve({ ...reply, headers, trailers });
-    };
-    const pending = unary.call(client, request, (error, response) => {
-      reply = { error, response };
-      finish();
-    });
-    pending.on("metadata", (metadata: grpc.Metadata) => (headers = metadata));
-    pending.on("status", (status: grpc.StatusObject) => {
-      trailers = status.metadata;
-      finish();
-    });
-  });
-}
-
-function details(t: ExecutionContext, error: grpc.ServiceError | null): ReturnType<typeof decodeStatus> {
-  if (error === null) return t.fail("expected an error") as never;
-  const [bytes] = error.metadata.get(STATUS_DETAILS_KEY);
-  if (!(bytes instanceof Buffer)) return t.fail(`no ${STATUS_DETAILS_KEY} trailer`) as never;
-  return decodeStatus(bytes);
-}
-
 test("GetBook: returns the seeded book with the version header and revision trailer", async (t) => {
-  const reply = await call("GetBook", { name: "shelves/fiction/books/dune" });
+  const reply = await library.call("GetBook", { name: "shelves/fiction/books/dune" });
   t.is(reply.error, null);
   t.like(reply.response, {
     name: "shelves/fiction/books/dune",
@@ -71,20 +24,22 @@ test("GetBook: returns the seeded book with the version header and revision trai
     genre: "GENRE_SCIENCE_FICTION",
     page_count: { value: 412 },
     word_count: "188000",
+    reading_time: { seconds: "43200", nanos: 0 },
     edition: "print",
     print: { hardcover: false, copies_available: 2 },
     rating: 4.3,
     labels: { condition: "good", language: "en" },
+    metadata: { fields: { series: { stringValue: "Dune Chronicles", kind: "stringValue" } } },
   });
   t.deepEqual(reply.headers?.get("x-library-version"), [LIBRARY_VERSION]);
-  t.regex(String(reply.trailers?.get("x-library-store-revision")[0]), /^\d+$/);
+  t.regex(String(reply.trailers.get("x-library-store-revision")[0]), /^\d+$/);
 });
 
 test("GetBook: a missing book is NOT_FOUND naming it, with ResourceInfo", async (t) => {
-  const reply = await call("GetBook", { name: "shelves/fiction/books/missing" });
+  const reply = await library.call("GetBook", { name: "shelves/fiction/books/missing" });
   t.is(reply.error?.code, grpc.status.NOT_FOUND);
   t.is(reply.error?.details, 'book "shelves/fiction/books/missing" not found');
-  t.deepEqual(details(t, reply.error), {
+  t.deepEqual(statusDetails(reply.error?.metadata), {
     code: grpc.status.NOT_FOUND,
     message: 'book "shelves/fiction/books/missing" not found',
     details: [
@@ -101,20 +56,29 @@ test("GetBook: a missing book is NOT_FOUND naming it, with ResourceInfo", async 
 });
 
 test("GetBook: a book on a missing shelf is NOT_FOUND naming the shelf", async (t) => {
-  const reply = await call("GetBook", { name: "shelves/poetry/books/odyssey" });
+  const reply = await library.call("GetBook", { name: "shelves/poetry/books/odyssey" });
   t.is(reply.error?.code, grpc.status.NOT_FOUND);
   t.is(reply.error?.details, 'shelf "shelves/poetry" not found');
 });
 
+test("GetBook: a malformed name is INVALID_ARGUMENT", async (t) => {
+  const reply = await library.call("GetBook", { name: "books/dune" });
+  t.is(reply.error?.code, grpc.status.INVALID_ARGUMENT);
+  t.is(reply.error?.details, 'invalid book name "books/dune"');
+  t.deepEqual(statusDetails(reply.error?.metadata)?.details[0]?.value, {
+    field_violations: [{ field: "name", description: "want shelves/{shelf}/books/{book}" }],
+  });
+});
+
 test("CreateBook: bad input is INVALID_ARGUMENT with a BadRequest per field", async (t) => {
-  const reply = await call("CreateBook", {
+  const reply = await library.call("CreateBook", {
     parent: "shelves/fiction",
     book_id: "Bad Id",
     book: { title: " ", isbn: "12-34", rating: 7, page_count: { value: 0 } },
   });
   t.is(reply.error?.code, grpc.status.INVALID_ARGUMENT);
   t.is(reply.error?.details, "invalid book");
-  t.deepEqual(details(t, reply.error).details, [
+  t.deepEqual(statusDetails(reply.error?.metadata)?.details, [
     {
       typeName: "google.rpc.BadRequest",
       value: {
@@ -131,31 +95,39 @@ test("CreateBook: bad input is INVALID_ARGUMENT with a BadRequest per field", as
 });
 
 test("CreateBook: creates once, then ALREADY_EXISTS", async (t) => {
-  const request = { parent: "shelves/science", book_id: "origin", book: { title: "On the Origin of Species", authors: ["Charles Darwin"] } };
-  const first = await call("CreateBook", request);
+  const request = {
+    parent: "shelves/science",
+    book_id: "origin",
+    book: { title: "On the Origin of Species", authors: ["Charles Darwin"], name: "ignored", etag: "ignored" },
+  };
+  const first = await library.call("CreateBook", request);
   t.is(first.error, null);
   t.like(first.response, { name: "shelves/science/books/origin", title: "On the Origin of Species", genre: "GENRE_UNSPECIFIED" });
-  const second = await call("CreateBook", request);
+  t.not(first.response?.["etag"], "ignored");
+  const second = await library.call("CreateBook", request);
   t.is(second.error?.code, grpc.status.ALREADY_EXISTS);
   t.is(second.error?.details, 'book "shelves/science/books/origin" already exists');
 });
 
 test("ListBooks: pages through a shelf with page_token", async (t) => {
-  const first = await call("ListBooks", { parent: "shelves/fiction", page_size: 3 });
+  const first = await library.call("ListBooks", { parent: "shelves/fiction", page_size: 3 });
   t.is(first.error, null);
-  const names = (reply: Reply): unknown[] => (reply.response?.["books"] as Message[]).map((book) => book["name"]);
-  t.deepEqual(names(first), ["shelves/fiction/books/dune", "shelves/fiction/books/earthsea", "shelves/fiction/books/foundation"]);
+  t.deepEqual(names(first.response), [
+    "shelves/fiction/books/dune",
+    "shelves/fiction/books/earthsea",
+    "shelves/fiction/books/foundation",
+  ]);
   t.is(first.response?.["total_size"], 4);
   const token = first.response?.["next_page_token"];
   t.true(typeof token === "string" && token !== "");
-  const second = await call("ListBooks", { parent: "shelves/fiction", page_size: 3, page_token: token });
-  t.deepEqual(names(second), ["shelves/fiction/books/hobbit"]);
+  const second = await library.call("ListBooks", { parent: "shelves/fiction", page_size: 3, page_token: token });
+  t.deepEqual(names(second.response), ["shelves/fiction/books/hobbit"]);
   t.is(second.response?.["next_page_token"], "");
 });
 
 test("ListBooks: a page_token from another query is INVALID_ARGUMENT", async (t) => {
-  const first = await call("ListBooks", { parent: "shelves/fiction", page_size: 1 });
-  const reply = await call("ListBooks", {
+  const first = await library.call("ListBooks", { parent: "shelves/fiction", page_size: 1 });
+  const reply = await library.call("ListBooks", {
     parent: "shelves/fiction",
     page_size: 1,
     filter: "genre=FANTASY",
@@ -165,60 +137,72 @@ test("ListBooks: a page_token from another query is INVALID_ARGUMENT", async (t)
   t.is(reply.error?.details, "page_token does not belong to this query");
 });
 
-test("ListBooks: filter, genres and order_by select and sort", async (t) => {
-  const reply = await call("ListBooks", { parent: "shelves/fiction", genres: ["GENRE_FANTASY"], order_by: "title desc" });
-  t.deepEqual((reply.response?.["books"] as Message[]).map((book) => book["title"]), ["The Hobbit", "A Wizard of Earthsea"]);
-  const filtered = await call("ListBooks", { parent: "shelves/fiction", filter: 'author:asimov' });
-  t.deepEqual((filtered.response?.["books"] as Message[]).map((book) => book["title"]), ["Foundation"]);
+test("ListBooks: filter, genres, published_after and order_by select and sort", async (t) => {
+  const titles = (reply: { response: Record<string, unknown> | undefined }): unknown[] =>
+    ((reply.response?.["books"] as Array<Record<string, unknown>> | undefined) ?? []).map((book) => book["title"]);
+  const byGenre = await library.call("ListBooks", { parent: "shelves/fiction", genres: ["GENRE_FANTASY"], order_by: "title desc" });
+  t.deepEqual(titles(byGenre), ["The Hobbit", "A Wizard of Earthsea"]);
+  const byAuthor = await library.call("ListBooks", { parent: "shelves/fiction", filter: "author:asimov" });
+  t.deepEqual(titles(byAuthor), ["Foundation"]);
+  const recent = await library.call("ListBooks", {
+    parent: "shelves/fiction",
+    published_after: { seconds: String(Date.UTC(1960, 0, 1) / 1000), nanos: 0 },
+  });
+  t.deepEqual(titles(recent), ["Dune", "A Wizard of Earthsea"]);
 });
 
-test("UpdateBook: changes only the update_mask fields", async (t) => {
-  const reply = await call("UpdateBook", {
-    book: { name: "shelves/fiction/books/hobbit", title: "The Hobbit, or There and Back Again", isbn: "" , labels: { condition: "new" } },
-    update_mask: { paths: ["title", "labels"] },
-  });
+test("ListShelves: both seeded shelves with their book counts", async (t) => {
+  const reply = await library.call("ListShelves", { page_size: 1 });
+  t.like(reply.response, { shelves: [{ name: "shelves/fiction", display_name: "Fiction", book_count: "4" }] });
+  const next = await library.call("ListShelves", { page_size: 1, page_token: reply.response?.["next_page_token"] });
+  t.like(next.response, { shelves: [{ name: "shelves/science" }], next_page_token: "" });
+});
+
+test("GetBookAsset: the ** path names a file of the book", async (t) => {
+  const cover = await library.call("GetBookAsset", { name: "shelves/fiction/books/dune/assets/images/cover.png" });
+  t.is(cover.response?.["content_type"], "image/png");
+  t.deepEqual((cover.response?.["data"] as Buffer).subarray(1, 4).toString(), "PNG");
+  const summary = await library.call("GetBookAsset", { name: "shelves/fiction/books/dune/assets/text/summary.txt" });
+  t.is((summary.response?.["data"] as Buffer).toString(), "Dune by Frank Herbert\n");
+  const missing = await library.call("GetBookAsset", { name: "shelves/fiction/books/dune/assets/nope.txt" });
+  t.is(missing.error?.details, 'asset "shelves/fiction/books/dune/assets/nope.txt" not found');
+});
+
+test("SearchBooks: every word must match; read_mask keeps only the named fields", async (t) => {
+  const reply = await library.call("SearchBooks", { query: "WIZARD earthsea", read_mask: { paths: ["name", "title"] } });
   t.is(reply.error, null);
-  t.like(reply.response, {
-    title: "The Hobbit, or There and Back Again",
-    isbn: "9780547928227",
-    labels: { condition: "new" },
-    authors: ["J. R. R. Tolkien"],
+  t.like(reply.response, { books: [{ name: "shelves/fiction/books/earthsea", title: "A Wizard of Earthsea", isbn: "" }] });
+  const bad = await library.call("SearchBooks", { query: "", max_results: { value: 500 }, read_mask: { paths: ["price"] } });
+  t.deepEqual(statusDetails(bad.error?.metadata)?.details[0]?.value, {
+    field_violations: [
+      { field: "query", description: "query is required" },
+      { field: "max_results", description: "max_results 500 is not between 1 and 100" },
+      { field: "read_mask", description: '"price" is not a field of Book' },
+    ],
   });
-  const bad = await call("UpdateBook", { book: { name: "shelves/fiction/books/hobbit" }, update_mask: { paths: ["create_time"] } });
-  t.is(bad.error?.code, grpc.status.INVALID_ARGUMENT);
-  t.deepEqual(details(t, bad.error).details[0]?.value, {
-    field_violations: [{ field: "update_mask", description: '"create_time" is not a writable field of Book' }],
-  });
-});
-
-test("UpdateBook: a stale etag is ABORTED", async (t) => {
-  const reply = await call("UpdateBook", { book: { name: "shelves/fiction/books/earthsea", etag: "stale", title: "X" } });
-  t.is(reply.error?.code, grpc.status.ABORTED);
-  t.is(reply.error?.details, 'book "shelves/fiction/books/earthsea" changed since etag "stale"; get it again and retry');
 });
 
 test("StreamBooks: streams the shelf's books, then OK with the trailer", async (t) => {
-  const stream = (client as unknown as Record<string, (request: Message) => grpc.ClientReadableStream<Message>>)[
-    "StreamBooks"
-  ]?.call(client, { parent: "shelves/science" });
-  if (stream === undefined) return t.fail("no StreamBooks");
-  const names: unknown[] = [];
-  stream.on("data", (book: Message) => names.push(book["name"]));
-  const status = await new Promise<grpc.StatusObject>((resolve) => stream.on("status", resolve));
+  const { messages, status } = await library.stream("StreamBooks", { parent: "shelves/fiction", filter: "genre=FANTASY" });
   t.is(status.code, grpc.status.OK);
-  t.deepEqual(names.slice(0, 2), ["shelves/science/books/brief-history", "shelves/science/books/cosmos"]);
+  t.deepEqual(names({ books: messages }), ["shelves/fiction/books/earthsea", "shelves/fiction/books/hobbit"]);
   t.regex(String(status.metadata.get("x-library-store-revision")[0]), /^\d+$/);
 });
 
 test("StreamBooks: a missing shelf fails before the first message", async (t) => {
-  const stream = (client as unknown as Record<string, (request: Message) => grpc.ClientReadableStream<Message>>)[
-    "StreamBooks"
-  ]?.call(client, { parent: "shelves/none" });
-  if (stream === undefined) return t.fail("no StreamBooks");
-  let received = 0;
-  stream.on("data", () => received++);
-  const error = await new Promise<grpc.ServiceError>((resolve) => stream.on("error", resolve));
-  t.is(error.code, grpc.status.NOT_FOUND);
-  t.is(error.details, 'shelf "shelves/none" not found');
-  t.is(received, 0);
+  const { messages, status } = await library.stream("StreamBooks", { parent: "shelves/none" });
+  t.is(status.code, grpc.status.NOT_FOUND);
+  t.is(status.details, 'shelf "shelves/none" not found');
+  t.deepEqual(messages, []);
+});
+
+test("StreamBooks: interval paces the messages and is capped at 1s", async (t) => {
+  const started = Date.now();
+  const paced = await library.stream("StreamBooks", { parent: "shelves/science", filter: "price<3", interval: { seconds: "0", nanos: 50_000_000 } });
+  t.is(paced.status.code, grpc.status.INVALID_ARGUMENT);
+  const slow = await library.stream("StreamBooks", { parent: "shelves/fiction", interval: { seconds: "0", nanos: 100_000_000 } });
+  t.is(slow.messages.length, 4);
+  t.true(Date.now() - started >= 300);
+  const tooSlow = await library.stream("StreamBooks", { parent: "shelves/fiction", interval: { seconds: "2", nanos: 0 } });
+  t.is(tooSlow.status.details, "invalid interval 2000ms");
 });
