@@ -47,8 +47,8 @@ const JSON_TYPE = "application/json";
 const INFO_DESCRIPTION = [
   "JSON follows the proto3 JSON mapping: 64-bit integers are strings (numbers are accepted too),",
   "bytes are base64, enums are value names (numbers are accepted too), and float/double fields",
-  'may also be the strings "NaN", "Infinity" and "-Infinity". Request bodies accept both the json',
-  "names used here and the proto field names. Every error is a google.rpc.Status.",
+  'may also be the strings "NaN", "Infinity" and "-Infinity". Request bodies and query parameters',
+  "accept both json names and proto field names. Every error is a google.rpc.Status.",
 ].join(" ");
 
 /**
@@ -93,6 +93,7 @@ interface PathSlot {
   readonly regex?: string;
   /** Expanded variables: the variable's segments, and the literal just before this wildcard. */
   readonly part?: { readonly segments: readonly TemplateSegment[]; readonly literalBefore?: string };
+  /** The wildcard this slot stands for, when it is not a whole variable. */
   readonly wildcard?: "*" | "**";
 }
 
@@ -275,8 +276,7 @@ class OpenApiCompiler {
     }
 
     const request = this.message(method.requestType, `request of ${method.name}`);
-    const bound = new Set<string>();
-    for (const s of path.slots) if (s.fieldPath !== undefined) bound.add(fieldPathToString(s.fieldPath));
+    const bound = new Set(route.template.variables.map((v) => fieldPathToString(v.fieldPath)));
     const parameters = path.slots.map((s) => this.pathParameter(route, request, path, s));
     if (route.body !== "*") {
       if (route.body !== undefined) bound.add(fieldPathToString(route.body));
@@ -318,8 +318,7 @@ class OpenApiCompiler {
       let i = 0;
       const composed = slot.part.segments.map((s) => (s.kind === "literal" ? s.value : `{${own[i++]?.name ?? ""}}`)).join("/");
       notes.push(`Part of field \`${fieldName}\`, which is \`${composed}\` (template \`${slot.patternText ?? ""}\`).`);
-      const deep = own.indexOf(slot) >= 0 && slot.part.segments.filter((s) => s.kind !== "literal")[own.indexOf(slot)]?.kind === "deep";
-      if (deep) notes.push("Spans any number of path segments: send its `/` unescaped.");
+      if (slot.wildcard === "**") notes.push("Spans any number of path segments: send its `/` unescaped.");
       schema = { type: "string" };
     } else if (slot.patternText !== undefined) {
       notes.push(`Matches \`${slot.patternText}\`: the value spans path segments; send its \`/\` unescaped.`);
@@ -378,7 +377,8 @@ class OpenApiCompiler {
       case "scalar":
         return scalarSchema(type.scalar);
       case "enum":
-        return this.ref(type.typeName);
+        // NullValue's JSON is `null`, which no query or path text spells.
+        return type.typeName === "google.protobuf.NullValue" ? undefined : this.ref(type.typeName);
       case "message": {
         const wkt = WKT_TEXT_SCHEMAS[type.typeName];
         return wkt === undefined ? undefined : { ...wkt };
@@ -596,6 +596,7 @@ function convertTemplate(template: PathTemplate, expand: boolean): ConvertedPath
       const plain = own.length === 1 && own[0]?.kind === "wildcard";
       const patternText = own.map(segmentText).join("/");
       if (plain) addSlot({ name: "", fieldPath: variable.fieldPath });
+      // Expanded, a literals-only variable (`{kind=shelves}`) is just path text: its value is fixed.
       else if (!expand) addSlot({ name: "", fieldPath: variable.fieldPath, patternText, regex: segmentsRegex(own) });
       else {
         own.forEach((s, k) => {
@@ -603,7 +604,7 @@ function convertTemplate(template: PathTemplate, expand: boolean): ConvertedPath
           else {
             const before = own[k - 1];
             const part = before?.kind === "literal" ? { segments: own, literalBefore: before.value } : { segments: own };
-            addSlot({ name: "", fieldPath: variable.fieldPath, patternText, part });
+            addSlot({ name: "", fieldPath: variable.fieldPath, patternText, part, wildcard: s.kind === "deep" ? "**" : "*" });
           }
         });
       }
@@ -687,7 +688,7 @@ function oneofNote(f: FieldModel, parent: MessageModel, name: (g: FieldModel) =>
 }
 
 /** Proto comments keep the space after `//`: strip the common indent and blank edges. */
-export function normalizeComment(comment: string): string {
+function normalizeComment(comment: string): string {
   const lines = comment.replace(/\r\n?/g, "\n").split("\n").map((l) => l.trimEnd());
   const indent = Math.min(...lines.filter((l) => l !== "").map((l) => l.length - l.trimStart().length));
   const body = lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0));

@@ -78,6 +78,7 @@ const messages: MessageModel[] = [
     field("options", message("google.protobuf.Struct")),
     field("by_id", scalar("int64"), { oneof: "lookup" }),
     field("by_isbn", scalar("string"), { oneof: "lookup" }),
+    field("no_value", enumType("google.protobuf.NullValue")), // JSON null: not a query parameter
   ]),
   msg(`${P}CreateBookRequest`, [field("parent", scalar("string")), field("book", message(`${P}Book`)), field("book_id", scalar("string"))]),
   msg(`${P}UpdateBookRequest`, [field("book", message(`${P}Book`)), field("update_mask", message("google.protobuf.FieldMask"))]),
@@ -323,8 +324,12 @@ test("compileOpenapi: expanded parameter names: singular collection ids, else th
     routes: [
       route("GET", "/v1/{name=libraries/*/boxes/*/x1/*/**}", "DeleteBook"),
       route("GET", "/v1/{name=*}", "Lock"),
+      route("GET", "/v1/{name=fixed}", "Lock"),
     ],
   };
+  const paths = compileOpenapi(one).paths;
+  t.deepEqual(Object.keys(paths), ["/v1/libraries/{library}/boxes/{box}/x1/{name}/{name_2}", "/v1/{name}", "/v1/fixed"]);
+  t.false("parameters" in (paths["/v1/fixed"]?.get ?? {})); // the field is bound, to a fixed value
   const item = compileOpenapi(one).paths["/v1/libraries/{library}/boxes/{box}/x1/{name}/{name_2}"];
   const ps = item?.get?.parameters ?? [];
   t.deepEqual(ps.map((p) => p.name), ["library", "box", "name", "name_2"]);
