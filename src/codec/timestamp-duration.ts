@@ -63,8 +63,9 @@ export function formatDuration(seconds: bigint, nanos: number): string {
   return `${negative ? "-" : ""}${abs}${fraction(Math.abs(nanos))}s`;
 }
 
-// YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM) — Go's time.Parse(RFC3339Nano) as protojson uses it:
-// upper-case T and Z only, at most 9 fraction digits.
+// YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM) — Go's RFC 3339 parser as protojson uses it
+// (upper-case T and Z only; protojson allows at most 9 fraction digits). Not copied: the
+// leniencies of Go's generic layout fallback (a comma before the fraction, a 1-digit hour).
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 
 /** RFC 3339 text → Timestamp; throws TimeValueError for bad syntax, dates or range. */
@@ -97,21 +98,22 @@ export function parseTimestamp(text: string): SecondsNanos {
   return { seconds, nanos: m[7] === undefined ? 0 : Number(m[7].padEnd(9, "0")) };
 }
 
-// protojson's grammar: optional "-", an integer without leading zeros (may be omitted
-// before a fraction), an optional fraction of up to 9 digits, then "s".
-const DURATION_RE = /^(-)?(0|[1-9]\d*)?(?:\.(\d{0,9}))?s$/;
+// protojson's grammar: an optional sign, an integer without leading zeros, an optional
+// "." with up to 9 digits, then "s". Integer and fraction digits may each be missing as
+// long as an integer or a "." is there (Go accepts ".5s", "1.s" and even ".s").
+const DURATION_RE = /^([-+])?(0|[1-9]\d*)?(\.\d{0,9})?s$/;
 
 /** `1.5s` → Duration; throws TimeValueError for bad syntax or outside ±315576000000s. */
 export function parseDuration(text: string): SecondsNanos {
   const m = DURATION_RE.exec(text);
-  if (m === null || (m[2] === undefined && (m[3] === undefined || m[3] === ""))) {
+  if (m === null || (m[2] === undefined && m[3] === undefined)) {
     throw new TimeValueError(`${JSON.stringify(text)} is not a valid duration ${DURATION_EXAMPLE}`);
   }
   const abs = m[2] === undefined ? 0n : BigInt(m[2]);
   if (abs > MAX_DURATION_SECONDS) {
     throw new TimeValueError(`${JSON.stringify(text)} is out of range (-315576000000s to 315576000000s)`);
   }
-  const nanos = m[3] === undefined || m[3] === "" ? 0 : Number(m[3].padEnd(9, "0"));
+  const nanos = m[3] === undefined || m[3] === "." ? 0 : Number(m[3].slice(1).padEnd(9, "0"));
   return m[1] === "-" ? { seconds: -abs, nanos: nanos === 0 ? 0 : -nanos } : { seconds: abs, nanos };
 }
 

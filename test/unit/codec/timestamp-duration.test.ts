@@ -106,6 +106,10 @@ test(parsesDuration, "-0.000000001s", 0n, -1);
 test(parsesDuration, ".5s", 0n, 500000000);
 test(parsesDuration, "1.s", 1n, 0);
 test(parsesDuration, "-0s", 0n, 0);
+test(parsesDuration, "+1s", 1n, 0);
+test(parsesDuration, "-.5s", 0n, -500000000);
+test(parsesDuration, ".s", 0n, 0);
+test(parsesDuration, "1.000000000s", 1n, 0);
 test(parsesDuration, "315576000000.999999999s", 315576000000n, 999999999);
 
 const rejectsDuration = test.macro({
@@ -115,7 +119,7 @@ const rejectsDuration = test.macro({
   title: (_g, text: string) => `parseDuration: rejects "${text}"`,
 });
 const notDur = (s: string): string => `"${s}" is not a valid duration (seconds with an "s" suffix, e.g. "1.5s")`;
-for (const bad of ["", "s", "-s", ".s", "1", "1 minute", "1m", "01s", "+1s", "1.0000000001s", "1e3s", " 1s", "1.5S"]) {
+for (const bad of ["", "s", "-s", "+s", "1", "1 minute", "1m", "01s", "00s", "--1s", "+-1s", "1.0000000001s", "1e3s", " 1s", "1.5S", "1..5s"]) {
   test(rejectsDuration, bad, notDur(bad));
 }
 test(rejectsDuration, "315576000001s", `"315576000001s" is out of range (-315576000000s to 315576000000s)`);
