@@ -153,7 +153,8 @@ function build(source: Source, raw: RawConfig, options: ParseConfigOptions): Gat
 
   const backends = (raw.backends ?? []).map((b, i): BackendConfig => {
     source.at(["backends", i, "selector"], () => checkSelector(b.selector));
-    const earlier = raw.backends!.findIndex((other, j) => j < i && selectorCovers(other.selector, b.selector));
+    // "*" is the default wherever it is listed, so it shadows nothing.
+    const earlier = raw.backends!.findIndex((other, j) => j < i && other.selector !== "*" && selectorCovers(other.selector, b.selector));
     if (earlier !== -1) {
       source.fail(
         ["backends", i, "selector"],

@@ -5,13 +5,15 @@ import { CONFIG_DEFAULTS } from "./gateway-config.js";
 import { matchesSelector } from "./selector.js";
 
 /**
- * The backend of one RPC: the first `backends` entry whose selector matches
- * (load-config rejects an entry shadowed by an earlier one, so "*" is effectively last).
+ * The backend of one RPC: the first `backends` entry whose selector matches, where "*" is
+ * the default wherever it is listed (load-config rejects an entry shadowed by an earlier one).
  * `cliBackend` is `--backend HOST:PORT`, applied as withCliBackend describes.
  */
 export function resolveBackend(config: GatewayConfig, fullMethodName: string, cliBackend?: string): BackendConfig | undefined {
   const backends = cliBackend === undefined ? config.backends : withCliBackend(config.backends, cliBackend);
-  return backends.find((b) => matchesSelector(b.selector, fullMethodName));
+  return (
+    backends.find((b) => b.selector !== "*" && matchesSelector(b.selector, fullMethodName)) ?? backends.find((b) => b.selector === "*")
+  );
 }
 
 /**

@@ -9,7 +9,8 @@ import { ConfigError } from "./config-error.js";
  * `*` matches every method; `library.v1.*` every method of every service in the package
  * (and its sub-packages); `library.v1.LibraryService.*` every method of that service;
  * `library.v1.LibraryService.GetBook` that method only. A wildcard is allowed only as the
- * last segment; an exact name matches a full method name only, never a service.
+ * last segment. An exact service or package name (`library.v1.LibraryService`) selects
+ * everything inside it, as a user who names a service expects.
  */
 const SELECTOR = /^(?:\*|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\.\*)?)$/;
 
@@ -30,7 +31,7 @@ export function checkSelector(selector: string): void {
 export function matchesSelector(selector: string, fullMethodName: string): boolean {
   if (selector === "*") return true;
   if (selector.endsWith(".*")) return fullMethodName.startsWith(selector.slice(0, -1));
-  return fullMethodName === selector;
+  return fullMethodName === selector || fullMethodName.startsWith(`${selector}.`);
 }
 
 /**
@@ -50,5 +51,5 @@ export function selectorCovers(outer: string, inner: string): boolean {
   if (outer === "*") return true;
   if (inner === "*") return false;
   if (outer.endsWith(".*")) return inner.startsWith(outer.slice(0, -1));
-  return inner === outer;
+  return inner === outer || inner.startsWith(`${outer}.`);
 }

@@ -38,6 +38,12 @@ test("no * entry: an unmatched method has none", routes, parse("backends: [{ sel
 test("no * entry: --backend is the default", routes, parse("backends: [{ selector: a.*, address: 'a:1' }]"), OTHER, "cli:2", "cli:2");
 test("no * entry: --backend does not take specific methods", routes, parse("backends: [{ selector: a.*, address: 'a:1' }]"), "a.S.M", "cli:2", "a:1");
 
+test("resolveBackend: * is the default wherever it is listed", (t) => {
+  const config = parse("backends:\n  - { selector: '*', address: 'any:1' }\n  - { selector: 'library.v1.*', address: 'lib:2' }\n");
+  t.is(resolveBackend(config, GET_SHELF)?.address, "lib:2");
+  t.is(resolveBackend(config, "other.v1.S.M")?.address, "any:1");
+});
+
 test("resolveBackend: the whole entry comes back", (t) => {
   t.deepEqual(resolveBackend(BACKENDS, GET_SHELF), { selector: "library.v1.*", address: "library:1", tls: undefined, timeoutMs: 4000, transport: "grpc-js" });
 });

@@ -19,7 +19,8 @@ test(matches, "library.v1.LibraryService.*", METHOD, true);
 test(matches, "library.v1.LibraryService.GetBook", METHOD, true);
 test(matches, "library.v1.LibraryService.GetBookX", METHOD, false);
 test(matches, "library.v1.LibraryService.Get", METHOD, false); // no prefix matching without a wildcard
-test(matches, "library.v1.LibraryService", METHOD, false); // an exact name is a method, not a service
+test(matches, "library.v1.LibraryService", METHOD, true); // an exact service name selects its methods
+test(matches, "library.v1", METHOD, true); // an exact package name selects everything in it
 test(matches, "library.v2.*", METHOD, false);
 test(matches, "lib.*", METHOD, false); // a wildcard covers whole segments only
 test(matches, "library.v1.LibraryServiceX.*", METHOD, false);
