@@ -191,7 +191,11 @@ async function waitForGateway(child: Child, port: number, ms: number): Promise<s
   for (;;) {
     const winner = await Promise.race([line, new Promise<null>((resolve) => setTimeout(() => resolve(null), 100))]);
     if (winner !== null) return winner;
-    if (await canConnect(port)) return url;
+    if (await canConnect(port)) {
+      // Someone else could own the pre-picked port: ready only if our child lives on.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (!child.exited) return url;
+    }
     if (Date.now() > deadline) return line;
   }
 }
@@ -482,6 +486,8 @@ export async function runBench(args: BenchArgs): Promise<void> {
           endpoints: ENDPOINTS,
           notes,
           probes,
+          // What the children printed last (the gateway logs at warn, so this is its warnings).
+          childOutput: Object.fromEntries([...children].map((child) => [child.name, child.output])),
           measurements,
           summary,
         },
