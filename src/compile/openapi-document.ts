@@ -4,8 +4,6 @@
  * dialect), so `$ref` may carry a sibling `description` and nullability is `type: [x, "null"]`.
  */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
 export type SchemaType = "object" | "array" | "string" | "integer" | "number" | "boolean" | "null";
 
 export interface SchemaObject {

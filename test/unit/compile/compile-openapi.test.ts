@@ -1,4 +1,5 @@
 import test from "ava";
+import fc from "fast-check";
 import { validate } from "@readme/openapi-parser";
 import type { OpenAPIV3_1 } from "openapi-types";
 import type { EnumModel, FieldModel, FieldType, MessageModel, ScalarType } from "../../../src/model/descriptor.js";
@@ -377,6 +378,27 @@ test(patternCase, { pattern: "/v1/{name=shelves/**}", regex: "^shelves(?:/[^/]+)
 test(patternCase, { pattern: "/v1/{name=**}", regex: "^.*$", matches: ["", "a/b"], rejects: [] });
 test(patternCase, { pattern: "/v1/{name=**/x}", regex: "^(?:[^/]+/)*x$", matches: ["x", "a/b/x"], rejects: ["a/x/b"] });
 test(patternCase, { pattern: "/v1/{name=a.b/*/c-d}", regex: "^a\\.b/[^/]+/c-d$", matches: ["a.b/1/c-d"], rejects: ["aXb/1/c-d"] });
+
+test("compileOpenapi: a variable's pattern matches every value its template captures (fast-check)", (t) => {
+  const piece = fc.oneof(fc.constantFrom("shelves", "books", "a.b", "x+y"), fc.constant("*"));
+  const body = fc.tuple(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.boolean());
+  const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,6}$/);
+  fc.assert(
+    fc.property(body, fc.array(id, { minLength: 6, maxLength: 6 }), fc.integer({ min: 0, max: 2 }), ([pieces, deep], ids, deepCount) => {
+      const segments = deep ? [...pieces, "**"] : pieces;
+      const pattern = `/v1/{name=${segments.join("/")}}`;
+      const one: RouteTable = { ...table, routes: [{ httpMethod: "GET", pattern, template: parseTemplate(pattern), rpc: `${SVC}.DeleteBook` }] };
+      const param = Object.values(compileOpenapi(one).paths)[0]?.get?.parameters?.[0];
+      let i = 0;
+      const value = segments.flatMap((s) => (s === "*" ? [ids[i++] ?? "x"] : s === "**" ? ids.slice(3, 3 + deepCount) : [s])).join("/");
+      if (pattern === "/v1/{name=*}") return param?.schema.pattern === undefined; // plain: no pattern
+      const re = new RegExp(param?.schema.pattern ?? "(?!)", "u");
+      return param?.name === "name" && re.test(value) && !re.test(`${value}/`) && !re.test(`/${value}`);
+    }),
+    { numRuns: 200 },
+  );
+  t.pass(); // fc.assert throws on a counterexample
+});
 
 test("compileOpenapi: literals are percent-encoded in the path key, the verb stays a suffix", (t) => {
   const one: RouteTable = {
