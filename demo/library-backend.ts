@@ -80,6 +80,20 @@ function unary<Req, Res>(
   };
 }
 
+function drainedOrCancelled(call: grpc.ServerWritableStream<m.StreamBooksRequest, m.Book>): Promise<void> {
+  return new Promise((resolve) => {
+    // 'cancelled' may have fired already; it is not emitted twice.
+    if (call.cancelled) return resolve();
+    const done = (): void => {
+      call.off("drain", done);
+      call.off("cancelled", done);
+      resolve();
+    };
+    call.once("drain", done);
+    call.once("cancelled", done);
+  });
+}
+
 function streamBooks(store: LibraryStore, log: Log): grpc.handleServerStreamingCall<m.StreamBooksRequest, m.Book> {
   return (call) => {
     call.sendMetadata(headers());
@@ -87,13 +101,13 @@ function streamBooks(store: LibraryStore, log: Log): grpc.handleServerStreamingC
       // Checked before the first message, so the client gets a plain status.
       const { books, intervalMs } = store.streamBooks(call.request);
       for (const [index, book] of books.entries()) {
+        if (index > 0 && intervalMs > 0) await sleep(intervalMs);
         if (call.cancelled) {
           log(`StreamBooks cancelled after ${index} books`);
           return;
         }
-        if (index > 0 && intervalMs > 0) await sleep(intervalMs);
-        // Respect back-pressure: wait for the buffer to drain before the next book.
-        if (!call.write(book)) await new Promise<void>((resolve) => call.once("drain", resolve));
+        // Respect back-pressure: wait for the buffer to drain (or the client to go away).
+        if (!call.write(book)) await drainedOrCancelled(call);
       }
       log(`StreamBooks OK (${books.length} books)`);
       call.end(trailers(store));

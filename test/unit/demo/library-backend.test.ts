@@ -206,3 +206,18 @@ test("StreamBooks: interval paces the messages and is capped at 1s", async (t) =
   const tooSlow = await library.stream("StreamBooks", { parent: "shelves/fiction", interval: { seconds: "2", nanos: 0 } });
   t.is(tooSlow.status.details, "invalid interval 2000ms");
 });
+
+test("StreamBooks: a client that cancels stops the stream on the server", async (t) => {
+  const lines: string[] = [];
+  const own = await LibraryHarness.start({ log: (line) => lines.push(line) });
+  t.teardown(() => own.stop());
+  const stream = own.open("StreamBooks", { parent: "shelves/fiction", interval: { seconds: "0", nanos: 200_000_000 } });
+  stream.on("error", () => {});
+  await new Promise<void>((resolve) => stream.once("data", () => resolve()));
+  stream.cancel();
+  const deadline = Date.now() + 2000;
+  while (!lines.some((line) => line.startsWith("StreamBooks cancelled")) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.deepEqual(lines.filter((line) => line.startsWith("StreamBooks")), ["StreamBooks cancelled after 1 books"]);
+});

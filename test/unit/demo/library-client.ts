@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { loadLibraryService, startLibraryBackend } from "../../../demo/library-backend.js";
-import type { LibraryBackend } from "../../../demo/library-backend.js";
+import type { LibraryBackend, LibraryBackendOptions } from "../../../demo/library-backend.js";
 import { decodeStatus, STATUS_DETAILS_KEY } from "../../../demo/rpc-error.js";
 
 export type Message = Record<string, unknown>;
@@ -32,8 +32,8 @@ export class LibraryHarness {
     private readonly client: grpc.Client,
   ) {}
 
-  static async start(): Promise<LibraryHarness> {
-    const backend = await startLibraryBackend("127.0.0.1:0");
+  static async start(options: LibraryBackendOptions = {}): Promise<LibraryHarness> {
+    const backend = await startLibraryBackend("127.0.0.1:0", options);
     return new LibraryHarness(backend, new LibraryClient(backend.address, grpc.credentials.createInsecure()));
   }
 
@@ -70,6 +70,13 @@ export class LibraryHarness {
     // Errors also arrive as a status; the listener only keeps them from being thrown.
     stream.on("error", () => {});
     return new Promise((resolve) => stream.on("status", (status: grpc.StatusObject) => resolve({ messages, status })));
+  }
+
+  /** Opens a server stream and hands back the live call, to cancel it midway. */
+  open(method: string, request: Message): grpc.ClientReadableStream<Message> {
+    const open = (this.client as unknown as Record<string, StreamMethod | undefined>)[method];
+    if (open === undefined) throw new Error(`no method ${method}`);
+    return open.call(this.client, request);
   }
 
   async stop(): Promise<void> {
