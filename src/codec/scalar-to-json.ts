@@ -73,7 +73,7 @@ export const SCALAR_JSON: Readonly<Record<ScalarType, ScalarJson>> = {
     },
   },
   bool: { wireType: WIRE_VARINT, packable: true, zero: "false", read: (r) => (r.varintNonZero() ? "true" : "false") },
-  string: { wireType: WIRE_LEN, packable: false, zero: `""`, read: (r) => JSON.stringify(r.string()) },
+  string: { wireType: WIRE_LEN, packable: false, zero: `""`, read: (r) => r.stringJson() },
   bytes: { wireType: WIRE_LEN, packable: false, zero: `""`, read: (r) => quote(encodeBase64(r.bytes())) },
 };
 

@@ -177,6 +177,30 @@ export class WireReader {
     }
   }
 
+  /** A length-delimited UTF-8 string as JSON string text (quoted and escaped). */
+  stringJson(): string {
+    const n = this.length();
+    const buf = this.buf;
+    const start = this.pos;
+    const end = start + n;
+    // Short plain ASCII (the common case for names and ids) needs neither TextDecoder nor
+    // JSON.stringify; anything else takes the general path.
+    if (n < 32) {
+      let s = "";
+      let i = start;
+      for (; i < end; i++) {
+        const c = buf[i] as number;
+        if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === end) {
+        this.pos = end;
+        return '"' + s + '"';
+      }
+    }
+    return JSON.stringify(this.string());
+  }
+
   /**
    * The next tag as [fieldNumber, wireType] packed into one number (`number * 8 + wt`);
    * field number 0 or above 2^29-1 is a CodecError.

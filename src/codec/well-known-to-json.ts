@@ -222,7 +222,7 @@ function renderValue(chunks: readonly Uint8Array[], depth: number): string {
       }
       case 3 << 3 | WIRE_LEN:
         kind = 3;
-        text = JSON.stringify(r.string());
+        text = r.stringJson();
         return;
       case 4 << 3 | WIRE_VARINT:
         kind = 4;

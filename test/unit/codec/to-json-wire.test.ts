@@ -64,3 +64,10 @@ test("WireReader.string: decodes short ASCII and long non-ASCII strings", (t) =>
     t.is(new WireReader(cat(varint(bytes.length), [...bytes])).string(), s);
   }
 });
+
+test("WireReader.stringJson: quotes and escapes like JSON.stringify, on both paths", (t) => {
+  for (const s of ["", "abc", "a\"b", "a\\b", "tab\there", "\u0000", "é", "x".repeat(40), "x".repeat(40) + "\"", "😀"]) {
+    const bytes = new TextEncoder().encode(s);
+    t.is(new WireReader(cat(varint(bytes.length), [...bytes])).stringJson(), JSON.stringify(s), JSON.stringify(s));
+  }
+});
