@@ -74,7 +74,10 @@ export class JsonContext {
       const at = this.path();
       throw new TextValueError(at === "" ? reason : `${reason} (at ${quote(at)})`);
     }
-    throw new FieldError(`invalid value for field ${quote(this.path())}: ${reason}`, [...this.names]);
+    const at = this.path();
+    // The body itself (not one of its fields) is what is wrong.
+    if (at === "") throw new FieldError(`invalid JSON body: ${reason}`);
+    throw new FieldError(`invalid value for field ${quote(at)}: ${reason}`, [...this.names]);
   }
 
   /** A whole-sentence error about the field `child` of the current message. */
