@@ -170,11 +170,7 @@ export class WireReader {
       }
       if (i === end) return s;
     }
-    try {
-      return utf8.decode(buf.subarray(start, end));
-    } catch (e: unknown) {
-      throw new CodecError("malformed protobuf: string field contains invalid UTF-8", { cause: e });
-    }
+    return decodeUtf8(buf, start, end);
   }
 
   /** A length-delimited UTF-8 string as JSON string text (quoted and escaped). */
@@ -198,7 +194,8 @@ export class WireReader {
         return '"' + s + '"';
       }
     }
-    return JSON.stringify(this.string());
+    this.pos = end;
+    return JSON.stringify(decodeUtf8(buf, start, end));
   }
 
   /**
@@ -251,6 +248,14 @@ export class WireReader {
   private advance(n: number): void {
     if (n > this.end - this.pos) throw truncated();
     this.pos += n;
+  }
+}
+
+function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+  try {
+    return utf8.decode(buf.subarray(start, end));
+  } catch (e: unknown) {
+    throw new CodecError("malformed protobuf: string field contains invalid UTF-8", { cause: e });
   }
 }
 
