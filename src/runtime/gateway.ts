@@ -136,6 +136,9 @@ export function createGateway(options: GatewayOptions): Koa {
     }
     const route = found.target;
     ctx.state.route = route;
+    if (route.method.clientStreaming || route.method.serverStreaming) {
+      throw new GatewayError(Code.UNIMPLEMENTED, `rpc ${route.method.name} is streaming; streaming RPCs are not served yet`);
+    }
 
     let body: unknown;
     if (route.request.body !== undefined) {

@@ -30,7 +30,7 @@ export async function startEchoBackend(paths: readonly string[]): Promise<EchoBa
   const calls: EchoCall[] = [];
   const cancelled: string[] = [];
   const server = new grpc.Server();
-  const definition: grpc.ServiceDefinition = {};
+  const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const path of paths) {
     definition[path] = {
@@ -109,7 +109,8 @@ function badRequestStatus(code: number, message: string): Buffer {
   const status = Status.create({
     code,
     message,
-    details: [{ typeUrl: "type.googleapis.com/google.rpc.BadRequest", value: detail }],
+    // protobufjs serves google/protobuf/any.proto from its own copy, which keeps the proto name type_url.
+    details: [{ type_url: "type.googleapis.com/google.rpc.BadRequest", value: detail }],
   });
   return Buffer.from(Status.encode(status).finish());
 }

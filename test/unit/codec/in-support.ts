@@ -133,7 +133,11 @@ const ANY_TYPES = [
 ];
 
 export class MessageArbitraries {
-  constructor(private readonly registry: FileRegistry) {}
+  /** `knownEnums`: only numbers the enum defines (text input refuses others, as grpc-gateway). */
+  constructor(
+    private readonly registry: FileRegistry,
+    private readonly knownEnums = false,
+  ) {}
 
   message(schema: DescMessage, depth: number): Arbitrary<Message> {
     const wkt = this.wellKnown(schema, depth);
@@ -217,6 +221,7 @@ export class MessageArbitraries {
   private enumArb(numbers: number[], typeName: string): Arbitrary<number> {
     if (typeName === "google.protobuf.NullValue") return fc.constant(0);
     // Known values, and numbers no value has (open enums keep them).
+    if (this.knownEnums) return fc.constantFrom(...numbers);
     return fc.oneof(fc.constantFrom(...numbers), fc.integer({ min: 3, max: 1000 }));
   }
 

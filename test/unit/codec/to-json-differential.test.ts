@@ -3,6 +3,7 @@ import { fromJson, toBinary, toJson } from "@bufbuild/protobuf";
 import type { JsonValue } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import type { JsonOptions } from "../../../src/codec/contract.js";
+import { CodecError } from "../../../src/codec/field-error.js";
 import { createJsonWriters } from "../../../src/codec/to-json.js";
 import { loadTypeSet } from "../../helpers/load-types.js";
 import { fixturePath } from "./to-json-fixture.js";
@@ -99,3 +100,61 @@ for (const typeName of ["outtest.All", "outtest.Nested", "google.protobuf.Struct
     });
   }
 }
+
+test("fieldToJson: matches the oracle's JSON of each top-level field that is set", (t) => {
+  const schema = registry.getMessage("outtest.All");
+  const model = types.messages["outtest.All"];
+  if (schema === undefined || model === undefined) throw new Error("fixture missing");
+  const writers = createJsonWriters(types, OPTION_SETS[0]?.[1] as JsonOptions);
+  fc.assert(
+    fc.property(arbitraries.message("outtest.All", 2), (json) => {
+      const message = fromJson(schema, json as JsonValue, { registry });
+      const bytes = toBinary(schema, message);
+      const expected = toJson(schema, message, { registry }) as Record<string, unknown>;
+      for (const f of model.fields) {
+        if (!(f.jsonName in expected)) continue;
+        const text = writers.fieldToJson("outtest.All", [f.name], bytes);
+        const diff = sameJson(JSON.parse(text), expected[f.jsonName], false, f.name);
+        if (diff !== undefined) {
+          t.fail(`${diff}\nours:   ${text}\noracle: ${JSON.stringify(expected[f.jsonName])}`);
+          return false;
+        }
+      }
+      return true;
+    }),
+    { numRuns: 30 },
+  );
+  t.pass();
+});
+
+// Robustness: whatever the bytes, the writer answers JSON or a CodecError — never another
+// exception (RangeError, TypeError, stack overflow).
+test("toJson: mutated and truncated valid messages give JSON or a CodecError, nothing else", (t) => {
+  const schema = registry.getMessage("outtest.All");
+  if (schema === undefined) throw new Error("fixture missing");
+  const writers = createJsonWriters(types, OPTION_SETS[1]?.[1] as JsonOptions);
+  const mutated = fc.tuple(
+    arbitraries.message("outtest.All", 2),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+    fc.option(fc.nat(), { nil: undefined }),
+  ).map(([json, flips, cut]) => {
+    const bytes = toBinary(schema, fromJson(schema, json as JsonValue, { registry }));
+    for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
+    return cut === undefined || bytes.length === 0 ? bytes : bytes.subarray(0, cut % bytes.length);
+  });
+  fc.assert(
+    fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 64 })), (bytes) => {
+      try {
+        JSON.parse(writers.toJson("outtest.All", bytes));
+      } catch (e: unknown) {
+        if (!(e instanceof CodecError)) {
+          t.fail(`${String(e)} for [${[...bytes].join(",")}]`);
+          return false;
+        }
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
+});
