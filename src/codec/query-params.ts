@@ -22,7 +22,8 @@ import { TextValueError, textElement } from "./text-value.js";
 import { WireWriter } from "./wire-writer.js";
 
 const quote = JSON.stringify;
-const MAP_KEY_RE = /^(.*)\[(.*)\]$/s;
+// `labels[key]=v`: the name ends at the first "[" (field names have none), so a key may hold brackets.
+const MAP_KEY_RE = /^([^[]*)\[(.*)\]$/s;
 const BAD_ESCAPE_RE = /%(?![0-9A-Fa-f]{2})/;
 /** Resolved names kept per (type, bound set): enough for every real client, bounded against junk. */
 const MAX_CACHED_NAMES = 512;
