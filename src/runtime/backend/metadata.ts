@@ -92,9 +92,12 @@ export function responseHeadersFromMetadata(
   return out;
 }
 
+const TRANSPORT_HEADERS = new Set(["content-type", "date", "te", "content-length", "accept-encoding", "user-agent"]);
+
 function addResponse(out: Array<readonly [string, string]>, prefix: string, pairs: MetadataPairs): void {
   for (const [key, value] of pairs) {
-    if (key.startsWith("grpc-") || key.startsWith(":") || key === "content-type") continue;
+    // Transport-level HTTP/2 headers are not the backend's metadata.
+    if (key.startsWith("grpc-") || key.startsWith(":") || TRANSPORT_HEADERS.has(key)) continue;
     const text = typeof value === "string" ? value : Buffer.from(value).toString("base64");
     if (LEGAL_VALUE.test(text) && LEGAL_KEY.test(key)) out.push([prefix + key, text]);
   }

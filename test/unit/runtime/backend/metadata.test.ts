@@ -58,10 +58,10 @@ test("metadataFromHeaders: extends a trusted X-Forwarded-For chain with the peer
   t.deepEqual(pairs.find(([key]) => key === "x-forwarded-for"), ["x-forwarded-for", "203.0.113.7, 10.0.0.2"]);
 });
 
-test("responseHeadersFromMetadata: headers and trailers get their prefixes, binary as base64", (t) => {
+test("responseHeadersFromMetadata: headers and trailers get their prefixes, binary as base64, transport headers dropped", (t) => {
   t.deepEqual(
     responseHeadersFromMetadata(
-      [["x-served-by", "b1"], ["content-type", "application/grpc"]],
+      [["x-served-by", "b1"], ["content-type", "application/grpc"], ["date", "Tue, 01 Dec 2026 21:00:00 GMT"]],
       [["x-cost-bin", Buffer.from([0xff])], ["grpc-status", "0"]],
     ),
     [
