@@ -50,6 +50,13 @@ export interface MessageCodec {
    * `bound` (dotted proto paths) is ignored; an unknown one is a FieldError.
    */
   queryToBytes(query: string, bound: ReadonlySet<string>): Uint8Array;
+  /**
+   * Request parts (body, query and path bytes, in that order) → one message with protobuf
+   * merge semantics — later scalars win, repeated fields append, sub-messages merge — in
+   * which each singular message field occurs once: protobufjs-based servers
+   * (@grpc/proto-loader) replace a repeated sub-message instead of merging it.
+   */
+  mergeParts(parts: readonly Uint8Array[]): Uint8Array;
   /** Message bytes → JSON text. */
   toJson(bytes: Uint8Array): string;
   /** Message bytes → JSON text of the field at `path` (response_body). */

@@ -144,6 +144,14 @@ export interface MessagePlan {
   writeBody(w: WireWriter, json: unknown, ctx: JsonContext, inAny?: boolean): void;
 }
 
+/** Per message type, for merging request parts (wire-merge.ts). */
+export interface MergeInfo {
+  /** Singular message fields (oneof members too): field number → plan of their type. */
+  readonly messages: ReadonlyMap<number, MessagePlan>;
+  /** Oneof members: field number → oneof index. */
+  readonly oneofs: ReadonlyMap<number, number>;
+}
+
 const DISCARD: unique symbol = Symbol("discard");
 
 /** How one JSON value of a field's element type is written. */
@@ -571,6 +579,7 @@ const PACKABLE_WIRE = new Set<WireType>([0, 1, 5]);
 /** Compiled JSON → bytes plans for every message of a TypeSet, built on first use and cached. */
 export class JsonInput {
   private readonly plans = new Map<string, MessagePlan>();
+  private readonly mergeInfoCache = new WeakMap<MessagePlan, MergeInfo>();
 
   constructor(
     private readonly types: TypeSet,
@@ -669,6 +678,22 @@ export class JsonInput {
       }
     }
     return [...leaves, ...last];
+  }
+
+  /** What merging needs of `plan`: its singular message fields and its oneof members. */
+  mergeInfo(plan: MessagePlan): MergeInfo {
+    let info = this.mergeInfoCache.get(plan);
+    if (info === undefined) {
+      const messages = new Map<number, MessagePlan>();
+      const oneofs = new Map<number, number>();
+      for (const field of plan.byProtoName.values()) {
+        if (field.messageType !== undefined) messages.set(field.field.number, this.requirePlan(field.messageType));
+        if (field.oneofIndex >= 0) oneofs.set(field.field.number, field.oneofIndex);
+      }
+      info = { messages, oneofs };
+      this.mergeInfoCache.set(plan, info);
+    }
+    return info;
   }
 
   /** Struct/Value/ListValue bodies for text targets (JSON inside a query parameter). */

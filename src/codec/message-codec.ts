@@ -11,6 +11,7 @@ import { CodecError } from "./field-error.js";
 import { JsonInput } from "./from-json.js";
 import { TextInput } from "./query-params.js";
 import { createJsonWriters } from "./to-json.js";
+import { mergeMessageParts } from "./wire-merge.js";
 
 /** Fills the unset options from DEFAULT_JSON_OPTIONS (an explicit `undefined` counts as unset). */
 export function resolveJsonOptions(options: Partial<JsonOptions> = {}): JsonOptions {
@@ -35,7 +36,7 @@ export function createCodecRegistry(types: TypeSet, options?: Partial<JsonOption
       if (cached !== undefined) return cached;
       if (types.messages[typeName] === undefined) throw new CodecError(`unknown message type ${typeName}`);
       // Compiles the input plans of the type and every type it reaches, now rather than per request.
-      json.requirePlan(typeName);
+      const plan = json.requirePlan(typeName);
       const codec: MessageCodec = {
         typeName,
         fromJson: (value) => json.fromJson(typeName, value),
@@ -43,6 +44,7 @@ export function createCodecRegistry(types: TypeSet, options?: Partial<JsonOption
         fieldMaskPaths: (path, value) => json.fieldMaskPaths(typeName, path, value),
         fieldFromText: (path, values, source, name) => text.fieldFromText(typeName, path, values, source, name),
         queryToBytes: (query, bound) => text.queryToBytes(typeName, query, bound),
+        mergeParts: (parts) => mergeMessageParts(plan, parts, (p) => json.mergeInfo(p)),
         toJson: (bytes) => writers.toJson(typeName, bytes),
         fieldToJson: (path, bytes) => writers.fieldToJson(typeName, path, bytes),
       };

@@ -19,6 +19,7 @@ import type { FieldPlan, JsonInput, MessagePlan } from "./from-json.js";
 import { resolveFieldPath } from "./from-json.js";
 import type { TextElement } from "./text-value.js";
 import { TextValueError, textElement } from "./text-value.js";
+import { mergeMessageBytes } from "./wire-merge.js";
 import { WireWriter } from "./wire-writer.js";
 
 const quote = JSON.stringify;
@@ -116,10 +117,15 @@ export class TextInput {
     }
     if (groups.size === 0) return new Uint8Array(0);
     const w = new WireWriter();
+    let nested = false;
     for (const group of groups.values()) {
       this.writeTarget(w, group.target, group.values, group.entries, "query", group.name);
+      nested ||= group.target.parents.length > 0;
     }
-    return w.finish();
+    // `a.b=1&a.c=2` wrote two `a` records: gather them for servers that do not merge.
+    if (!nested) return w.finish();
+    const plan = this.json.requirePlan(typeName);
+    return mergeMessageBytes(plan, w.finish(), (p) => this.json.mergeInfo(p));
   }
 
   private addParameter(

@@ -121,6 +121,13 @@ export class WireWriter {
     return true;
   }
 
+  /** Bytes copied as they are (already-encoded fields). */
+  raw(value: Uint8Array): void {
+    this.ensure(value.length);
+    this.buf.set(value, this.pos);
+    this.pos += value.length;
+  }
+
   /** Opens a length-delimited value; close it with join(). */
   fork(): void {
     // One byte is reserved for the length: most values are shorter than 128 bytes.
