@@ -22,6 +22,7 @@ const quote = JSON.stringify;
 const LONE_SURROGATE = /\p{Cs}/u;
 // JSON number grammar, for numbers sent as strings (protojson re-reads them as JSON numbers).
 const JSON_NUMBER_RE = /^-?(0|[1-9]\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+const PLAIN_INTEGER_RE = /^-?(?:0|[1-9]\d{0,19})$/;
 
 /**
  * Per-call state: the field path for error messages and the nesting depth. In "text"
@@ -260,7 +261,8 @@ function integerFromJson(json: unknown, ctx: JsonContext, scalar: string, range:
     return value;
   }
   if (typeof json === "string") {
-    const value = exactInteger(json);
+    // Plain decimal digits (the usual int64 text) need no exponent handling.
+    const value = PLAIN_INTEGER_RE.test(json) ? BigInt(json) : exactInteger(json);
     if (value === undefined) ctx.fail(`${quote(json)} is not a valid ${scalar}`);
     if (value === "fraction") ctx.fail(`${quote(json)} is not an integer`);
     if (value === "huge" || value < range.min || value > range.max) ctx.fail(`${quote(json)} is out of range for ${scalar}`);

@@ -35,6 +35,8 @@ interface TextTarget {
   readonly leaf: FieldPlan;
   /** Dotted proto path, e.g. `nested.child.count`. */
   readonly protoPath: string;
+  /** The same, split (for FieldError.path). */
+  readonly path: FieldPath;
   /** Element writer for scalar/enum/WKT leaves (and map values); undefined for plain messages. */
   readonly element: TextElement | undefined;
   /** Map keys. */
@@ -116,7 +118,8 @@ export class TextInput {
       start = end + 1;
     }
     if (groups.size === 0) return new Uint8Array(0);
-    const w = new WireWriter();
+    // The bytes are about as long as the query text (names become 1-2 byte tags).
+    const w = new WireWriter(query.length + 16);
     let nested = false;
     for (const group of groups.values()) {
       this.writeTarget(w, group.target, group.values, group.entries, "query", group.name);
@@ -154,7 +157,7 @@ export class TextInput {
     if (resolution.kind === "unknown") throw new FieldError(`unknown query parameter ${quote(name)}`);
     const target = resolution.target;
     const leaf = target.leaf.field;
-    const path = target.protoPath.split(".");
+    const path = target.path;
 
     if (keyed !== null) {
       if (leaf.label !== "map") throw invalid("query", name, `${quote(fieldName)} is not a map field`, path);
@@ -230,7 +233,7 @@ export class TextInput {
         element.writeField(w, leaf.number, values[0] ?? "", always);
       }
     } catch (error: unknown) {
-      if (error instanceof TextValueError) throw invalid(source, name, error.message, target.protoPath.split("."));
+      if (error instanceof TextValueError) throw invalid(source, name, error.message, target.path);
       throw error;
     }
     for (let i = 0; i < target.parents.length; i++) w.join();
@@ -303,7 +306,7 @@ export class TextInput {
       prefix = prefix === "" ? field.field.name : `${prefix}.${field.field.name}`;
     }
     const { element, key } = this.elementsOf(leaf);
-    return { parents, leaf, protoPath: prefix, element, key, oneofs };
+    return { parents, leaf, protoPath: prefix, path: prefix.split("."), element, key, oneofs };
   }
 
   private elementsOf(field: FieldPlan): { element: TextElement | undefined; key: TextElement | undefined } {
