@@ -423,28 +423,68 @@ function mapKeyCodec(scalar: ScalarType): MapKeyCodec {
       },
     };
   }
-  const element = scalarCodec(scalar);
-  const wide = scalar.endsWith("64");
+  const writeKey = integerKeyWriter(scalar);
   return {
     isString: false,
     parse(key, ctx) {
       try {
-        const value = parseIntegerText(key, scalar);
-        return wide ? value : Number(value);
+        return parseIntegerText(key, scalar);
       } catch (error: unknown) {
         if (error instanceof TextValueError) return ctx.fail(error.message);
         throw error;
       }
     },
     write(w, value) {
-      // The key already parsed: hand the element codec its JSON-ish form back.
-      element.writeField(w, 1, typeof value === "bigint" ? value.toString() : value, KEY_CONTEXT, true);
+      writeKey(w, typeof value === "bigint" ? value : BigInt(String(value)));
     },
   };
 }
 
-// Keys are validated before they are written, so this context never reports anything.
-const KEY_CONTEXT = new JsonContext(false);
+/** Tag 1 + an integer map key (already range-checked). */
+function integerKeyWriter(scalar: ScalarType): (w: WireWriter, value: bigint) => void {
+  switch (scalar) {
+    case "int32":
+      return (w, v) => {
+        w.tag(1, 0);
+        w.int32(Number(v));
+      };
+    case "uint32":
+      return (w, v) => {
+        w.tag(1, 0);
+        w.uint32(Number(v));
+      };
+    case "sint32":
+      return (w, v) => {
+        w.tag(1, 0);
+        w.sint32(Number(v));
+      };
+    case "fixed32":
+    case "sfixed32":
+      return (w, v) => {
+        w.tag(1, 5);
+        w.fixed32(Number(BigInt.asUintN(32, v)));
+      };
+    case "int64":
+    case "uint64":
+      return (w, v) => {
+        w.tag(1, 0);
+        w.int64(v);
+      };
+    case "sint64":
+      return (w, v) => {
+        w.tag(1, 0);
+        w.sint64(v);
+      };
+    case "fixed64":
+    case "sfixed64":
+      return (w, v) => {
+        w.tag(1, 1);
+        w.fixed64(v);
+      };
+    default:
+      throw new CodecError(`${scalar} cannot be a map key`);
+  }
+}
 
 // ---- well-known types ----------------------------------------------------------------
 

@@ -261,3 +261,10 @@ test("fieldMaskPaths: an unknown key is a FieldError naming it", (t) => {
   const error = t.throws(() => codecs().message(THING).fieldMaskPaths(["leaf"], { bogus: 1 }), { instanceOf: FieldError });
   t.is(error?.message, 'unknown field "leaf.bogus"');
 });
+
+test("fromJson: integer map keys are encoded canonically (uint32 in 5 bytes, sint32 zigzag, fixed64 8 bytes)", (t) => {
+  const codec = codecs().message("intest.Maps");
+  t.deepEqual([...codec.fromJson({ mUint32: { "4294967295": true } })], [0x22, 8, 0x08, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x10, 0x01]);
+  t.deepEqual([...codec.fromJson({ mSint32: { "-1": 1 } })], [0x32, 4, 0x08, 0x01, 0x10, 0x01]);
+  t.deepEqual([...codec.fromJson({ mFixed64: { "1": 0 } })], [0x42, 14, 0x09, 1, 0, 0, 0, 0, 0, 0, 0, 0x15, 0, 0, 0, 0]);
+});
