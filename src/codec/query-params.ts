@@ -7,8 +7,9 @@
  *   (grpc-gateway: "too many values for field"), also when spelled both ways;
  * - a name inside a path/body-bound field is skipped; an unknown one is a 400
  *   (grpc-gateway only logs it — the SPEC wants the 400);
- * - two members of one oneof is an error.
- * Nested fields are written as separate sub-message records: protobuf parsers merge them.
+ * - two members of one oneof is an error;
+ * - empty pieces (`a=1&&b=2`) are ignored; `+` is a space; a bad %-escape is a 400.
+ * Parameters of one sub-message (`a.b=1&a.c=2`) end up in one record (wire-merge.ts).
  * @internal
  */
 import type { FieldPath } from "../model/field-path.js";
