@@ -232,3 +232,26 @@ for (const typeName of ["intest.Scalars", "intest.Optionals", "intest.Repeated",
     );
   });
 }
+
+test("queryToBytes: any query string is encoded or refused with a FieldError, never another error", (t) => {
+  const codec = codecs().message(THING);
+  const name = fc.constantFrom(
+    "id", "page_size", "pageSize", "leaf.name", "leaf", "tags", "labels[k]", "labels", "labels[", "maps.m_int32[1]", "maps.m_bool[x]",
+    "choice.p_string", "choice.p_leaf.count", "choice.p_null", "wkt.w_time", "wkt.w_struct", "wkt.w_value", "wkt.w_any", "wkt.w_mask",
+    "scalars.f_bytes", "scalars.f_kind", "repeated.r_value", "tree.left.kids", "%zz", "a%", "", "bogus.x",
+  );
+  const value = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("%", "%FF", "%7B", "null", "1e400", "-1", "KIND_A", "AQ==", "+", "%E2%82"));
+  const query = fc.array(fc.tuple(name, fc.option(value)), { maxLength: 6 })
+    .map((pairs) => pairs.map(([n, v]) => (v === null ? n : `${n}=${v}`)).join("&"));
+  fc.assert(
+    fc.property(query, fc.constantFrom([], ["id"], ["leaf"], ["choice.p_leaf"]), (q, bound) => {
+      try {
+        codec.queryToBytes(q, new Set(bound));
+      } catch (error: unknown) {
+        if (!(error instanceof FieldError)) throw error;
+      }
+      t.pass();
+    }),
+    { numRuns: 400 },
+  );
+});
