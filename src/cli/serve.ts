@@ -93,7 +93,10 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  logger.info({ msg: `protogate listening on http://${host}:${address.port}`, routes: table.routes.length });
+  // The ready line goes out whatever the log level: scripts and tests wait for it (SPEC §1).
+  process.stdout.write(
+    `${JSON.stringify({ level: "info", time: Date.now(), msg: `protogate listening on http://${host}:${address.port}`, routes: table.routes.length })}\n`,
+  );
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -44,9 +44,10 @@ function findMaskField(request: MessageModel, body: FieldPath): RequestPlan["aut
 }
 
 /**
- * Request bytes = body part ++ query part ++ path part. Protobuf merge semantics make the
- * last occurrence of a scalar win and merge sub-messages, so path values win over the
- * body without building any intermediate object.
+ * Request bytes = body part, then query part, then path part, merged by the codec so each
+ * singular sub-message goes on the wire once (protobufjs backends do not merge repeated
+ * occurrences). Later parts win for scalars, so path values win over the body without
+ * building any intermediate object.
  */
 export function buildRequest(
   plan: RequestPlan,
@@ -72,7 +73,7 @@ export function buildRequest(
     const variable = plan.variables[i]!;
     parts.push(plan.codec.fieldFromText(variable.path, [values[i] ?? ""], "path", variable.name));
   }
-  return concat(parts);
+  return parts.length === 1 ? (parts[0] as Uint8Array) : plan.codec.mergeParts(parts);
 }
 
 function mentionsAny(query: string, names: readonly string[]): boolean {
@@ -82,9 +83,4 @@ function mentionsAny(query: string, names: readonly string[]): boolean {
     for (const name of names) if (key === name || key.startsWith(`${name}.`)) return true;
   }
   return false;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  return Buffer.concat(parts);
 }
