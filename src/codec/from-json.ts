@@ -5,6 +5,7 @@
  * @internal
  */
 import type { EnumModel, FieldModel, FieldType, MessageModel, ScalarType, TypeSet } from "../model/descriptor.js";
+import { WRAPPER_SCALARS } from "../model/descriptor.js";
 import type { FieldPath } from "../model/field-path.js";
 import type { JsonOptions } from "./contract.js";
 import { decodeBase64 } from "./base64.js";
@@ -488,17 +489,6 @@ function integerKeyWriter(scalar: ScalarType): (w: WireWriter, value: bigint) =>
 
 // ---- well-known types ----------------------------------------------------------------
 
-const WRAPPERS: Readonly<Record<string, ScalarType>> = {
-  "google.protobuf.DoubleValue": "double",
-  "google.protobuf.FloatValue": "float",
-  "google.protobuf.Int64Value": "int64",
-  "google.protobuf.UInt64Value": "uint64",
-  "google.protobuf.Int32Value": "int32",
-  "google.protobuf.UInt32Value": "uint32",
-  "google.protobuf.BoolValue": "bool",
-  "google.protobuf.StringValue": "string",
-  "google.protobuf.BytesValue": "bytes",
-};
 
 const CUSTOM_JSON = new Set([
   "google.protobuf.Any",
@@ -508,7 +498,7 @@ const CUSTOM_JSON = new Set([
   "google.protobuf.Struct",
   "google.protobuf.Value",
   "google.protobuf.ListValue",
-  ...Object.keys(WRAPPERS),
+  ...Object.keys(WRAPPER_SCALARS),
 ]);
 
 const VALUE = "google.protobuf.Value";
@@ -796,7 +786,7 @@ export class JsonInput {
     if (name === "google.protobuf.ListValue") return listBody;
     if (name === VALUE) return valueBody;
     if (name === "google.protobuf.Any") return (w, json, ctx) => this.anyBody(w, json, ctx);
-    const wrapped = WRAPPERS[name];
+    const wrapped = WRAPPER_SCALARS[name];
     if (wrapped !== undefined) {
       const inner = scalarCodec(wrapped);
       return (w, json, ctx) => inner.writeField(w, 1, json, ctx, false);

@@ -7,6 +7,7 @@
  */
 import { decodeBase64 } from "./base64.js";
 import type { EnumModel, FieldType, ScalarType, TypeSet } from "../model/descriptor.js";
+import { WRAPPER_SCALARS } from "../model/descriptor.js";
 import type { SecondsNanos } from "./timestamp-duration.js";
 import { TimeValueError, parseDuration, parseTimestamp } from "./timestamp-duration.js";
 import type { WireType, WireWriter } from "./wire-writer.js";
@@ -273,17 +274,6 @@ function secondsNanosBody(parse: (text: string) => SecondsNanos): (w: WireWriter
   };
 }
 
-const WRAPPER_SCALARS: Readonly<Record<string, ScalarType>> = {
-  "google.protobuf.DoubleValue": "double",
-  "google.protobuf.FloatValue": "float",
-  "google.protobuf.Int64Value": "int64",
-  "google.protobuf.UInt64Value": "uint64",
-  "google.protobuf.Int32Value": "int32",
-  "google.protobuf.UInt32Value": "uint32",
-  "google.protobuf.BoolValue": "bool",
-  "google.protobuf.StringValue": "string",
-  "google.protobuf.BytesValue": "bytes",
-};
 
 /** The scalar inside a wrapper type, or undefined when `typeName` is not one. */
 export function wrapperScalar(typeName: string): ScalarType | undefined {

@@ -1,7 +1,7 @@
 import { bindRule } from "../httprule/bind-rule.js";
 import type { Binding } from "../httprule/bind-rule.js";
 import { HttpRuleError } from "../httprule/http-rule-error.js";
-import { templateKey } from "../httprule/specificity.js";
+import { templateKey } from "../model/path-template.js";
 import type { MessageModel, TypeSet } from "../model/descriptor.js";
 import type { MethodEntry, RouteEntry, RouteTable } from "../model/route-table.js";
 import { ROUTE_TABLE_FORMAT } from "../model/route-table.js";

@@ -1,4 +1,5 @@
 import type { FieldModel, MessageModel, TypeSet } from "../model/descriptor.js";
+import { WRAPPER_SCALARS } from "../model/descriptor.js";
 import type { FieldPath } from "../model/field-path.js";
 import { fieldPathToString, parseFieldPath } from "../model/field-path.js";
 import type { PathTemplate } from "../model/path-template.js";
@@ -22,9 +23,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Well-known message types whose JSON form is a scalar: allowed as path variables. */
 const TEXT_MESSAGES = new Set([
   "google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask",
-  "google.protobuf.DoubleValue", "google.protobuf.FloatValue", "google.protobuf.Int64Value",
-  "google.protobuf.UInt64Value", "google.protobuf.Int32Value", "google.protobuf.UInt32Value",
-  "google.protobuf.BoolValue", "google.protobuf.StringValue", "google.protobuf.BytesValue",
+  ...Object.keys(WRAPPER_SCALARS),
 ]);
 
 /**

@@ -93,3 +93,16 @@ export const WELL_KNOWN_TYPES = [
 export type WellKnownTypeName = (typeof WELL_KNOWN_TYPES)[number];
 
 export const HTTP_BODY_TYPE = "google.api.HttpBody";
+
+/** Wrapper well-known types and the scalar each one wraps (JSON: the bare scalar). */
+export const WRAPPER_SCALARS: Readonly<Record<string, ScalarType>> = {
+  "google.protobuf.DoubleValue": "double",
+  "google.protobuf.FloatValue": "float",
+  "google.protobuf.Int64Value": "int64",
+  "google.protobuf.UInt64Value": "uint64",
+  "google.protobuf.Int32Value": "int32",
+  "google.protobuf.UInt32Value": "uint32",
+  "google.protobuf.BoolValue": "bool",
+  "google.protobuf.StringValue": "string",
+  "google.protobuf.BytesValue": "bytes",
+};

@@ -1,4 +1,5 @@
 import type { PathTemplate, TemplateVariable } from "../../model/path-template.js";
+import { templateKey } from "../../model/path-template.js";
 import { checkPercentEncoding, decodeAll, decodeExceptReserved } from "./percent-decode.js";
 
 export type LookupResult<T> =
@@ -68,7 +69,7 @@ export class RouteMatcherBuilder<T> {
   add(httpMethod: string, template: PathTemplate, target: T): void {
     const problem = templateProblem(template);
     if (problem !== undefined) throw new InvalidRouteError(`invalid route template for ${httpMethod}: ${problem}`);
-    const route = routeKey(template);
+    const route = templateKey(template);
     const key = `${httpMethod} ${route}`;
     const first = this.keys.get(key);
     if (first !== undefined || this.keys.has(key)) throw new DuplicateRouteError(httpMethod, route, first as T, target);
@@ -482,29 +483,4 @@ function templateProblem(template: PathTemplate): string | undefined {
     previousEnd = end;
   }
   return undefined;
-}
-
-/**
- * Canonical template text without variable names, like httprule's `templateKey` (the
- * runtime may not import httprule/): `/v1/{name=shelves/*}` → `/v1/shelves/*`.
- */
-function routeKey(template: PathTemplate): string {
-  let key = "";
-  for (const segment of template.segments) {
-    key += "/" + (segment.kind === "literal" ? encodeLiteral(segment.value) : segment.kind === "wildcard" ? "*" : "**");
-  }
-  if (key === "") key = "/";
-  return template.verb === undefined ? key : `${key}:${encodeLiteral(template.verb)}`;
-}
-
-// Characters a literal may show unescaped in a key: pchar minus "*", ":", "%".
-const KEY_SAFE = /^[A-Za-z0-9\-._~!$&'()+,;=@]$/;
-
-function encodeLiteral(value: string): string {
-  let out = "";
-  for (const char of value) {
-    if (KEY_SAFE.test(char)) out += char;
-    else for (const byte of Buffer.from(char, "utf8")) out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
-  }
-  return out;
 }

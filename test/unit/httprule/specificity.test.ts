@@ -1,7 +1,8 @@
 import test from "ava";
 import fc from "fast-check";
 import { parseTemplate } from "../../../src/httprule/parse-template.js";
-import { compareSpecificity, templateKey } from "../../../src/httprule/specificity.js";
+import { compareSpecificity } from "../../../src/httprule/specificity.js";
+import { templateKey } from "../../../src/model/path-template.js";
 
 function compare(a: string, b: string): number {
   return Math.sign(compareSpecificity(parseTemplate(a), parseTemplate(b)));

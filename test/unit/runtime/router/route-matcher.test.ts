@@ -2,7 +2,8 @@ import test from "ava";
 import fc from "fast-check";
 import type { PathTemplate } from "../../../../src/model/path-template.js";
 import { parseTemplate } from "../../../../src/httprule/parse-template.js";
-import { compareSpecificity, templateKey } from "../../../../src/httprule/specificity.js";
+import { compareSpecificity } from "../../../../src/httprule/specificity.js";
+import { templateKey } from "../../../../src/model/path-template.js";
 import type { LookupResult, RouteMatcher } from "../../../../src/runtime/router/route-matcher.js";
 import { DuplicateRouteError, InvalidRouteError, RouteMatcherBuilder } from "../../../../src/runtime/router/route-matcher.js";
 
