@@ -1,0 +1,30 @@
+import type { Middleware } from "koa";
+import type { Logger } from "pino";
+import { requestState } from "../request-state.js";
+import { Code } from "./gateway-error.js";
+import { toGatewayError } from "./to-gateway-error.js";
+
+/**
+ * The error boundary: any throw below becomes a google.rpc.Status JSON answer. Only
+ * exposed errors keep their message; anything else is "internal error" and its cause
+ * goes to the log with the request id, never to the client.
+ */
+export function errorMiddleware(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (reason: unknown) {
+      const error = toGatewayError(reason);
+      const state = requestState(ctx);
+      if (error.code === Code.INTERNAL && error.rawMessage === "internal error") {
+        logger.error({ err: error.cause, requestId: state.requestId }, "unexpected error");
+      }
+      state.grpcCode = error.code;
+      if (ctx.headerSent || !ctx.writable) return; // a streamed answer already started
+      ctx.status = error.httpStatus;
+      for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+      ctx.type = "application/json";
+      ctx.body = error.toJson();
+    }
+  };
+}

@@ -1,0 +1,36 @@
+import { randomUUID } from "node:crypto";
+import type { Middleware } from "koa";
+import type { Logger } from "pino";
+import { requestState } from "./request-state.js";
+
+// Echo a client's request id only when it is a sane token; otherwise mint one.
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Every response carries X-Request-Id; one access-log line per request. */
+export function requestContext(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get("x-request-id");
+    const state = requestState(ctx);
+    state.requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.set("X-Request-Id", state.requestId);
+    try {
+      await next();
+    } finally {
+      if (logger.isLevelEnabled("info")) {
+        logger.info({
+          msg: "request",
+          requestId: state.requestId,
+          method: ctx.method,
+          path: ctx.path,
+          route: state.route?.entry.pattern,
+          rpc: state.route?.method.name,
+          status: ctx.status,
+          grpcCode: state.grpcCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          clientIp: ctx.socket.remoteAddress,
+        });
+      }
+    }
+  };
+}

@@ -1,0 +1,81 @@
+import type { Context, Middleware } from "koa";
+import type { CodecRegistry } from "../../codec/index.js";
+import { metadataFromHeaders, parseGrpcTimeout, responseHeadersFromMetadata } from "../backend/metadata.js";
+import type { MetadataPairs } from "../backend/transport.js";
+import { BackendStatusError } from "../backend/transport.js";
+import { ClientAddressResolver } from "../client-address.js";
+import type { CompiledRoute } from "../compiled-route.js";
+import { gatewayErrorFromBackend } from "../errors/backend-error.js";
+import { Code, GatewayError } from "../errors/gateway-error.js";
+import { requestState } from "../request-state.js";
+import { parseJsonBody, readBodyText } from "./read-body.js";
+import { buildRequest } from "./request.js";
+import { renderResponse } from "./response.js";
+
+export interface UnaryCallOptions {
+  readonly codecs: CodecRegistry;
+  readonly maxBodySize: number;
+  readonly trustedProxies: readonly string[];
+}
+
+/**
+ * The end of the chain for unary RPCs: path values + query + JSON body → request bytes
+ * → backend → JSON answer, with metadata both ways and the call's deadline. A client
+ * that goes away cancels the backend call.
+ */
+export function unaryCall(options: UnaryCallOptions): Middleware {
+  const addresses = new ClientAddressResolver(options.trustedProxies);
+  return async (ctx) => {
+    const state = requestState(ctx);
+    const route = state.route as CompiledRoute;
+    if (route.method.clientStreaming || route.method.serverStreaming) {
+      throw new GatewayError(Code.UNIMPLEMENTED, `rpc ${route.method.name} is streaming; streaming RPCs are not served yet`);
+    }
+    let body: unknown;
+    if (route.request.body !== undefined) {
+      const text = await readBodyText(ctx.req, options.maxBodySize);
+      body = text === "" ? undefined : parseJsonBody(text);
+    }
+    const message = buildRequest(route.request, state.pathValues ?? [], state.rawQuery ?? "", body);
+    const metadata = outgoingMetadata(ctx, addresses, state.requestId);
+    const deadline = deadlineFor(route, ctx.get("grpc-timeout") || undefined);
+
+    const abort = new AbortController();
+    const onClose = (): void => {
+      if (!ctx.res.writableFinished) abort.abort();
+    };
+    ctx.res.once("close", onClose);
+    try {
+      const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: abort.signal });
+      setMetadataHeaders(ctx, response.headers, response.trailers);
+      state.grpcCode = Code.OK;
+      ctx.status = 200;
+      ctx.type = "application/json";
+      ctx.body = renderResponse(route.responseCodec, route.responseBody, response.message);
+    } catch (reason: unknown) {
+      if (reason instanceof BackendStatusError) setMetadataHeaders(ctx, reason.headers, reason.trailers);
+      throw gatewayErrorFromBackend(reason, options.codecs);
+    } finally {
+      ctx.res.off("close", onClose);
+    }
+  };
+}
+
+/** Request headers → gRPC metadata (SPEC §5), with this hop added to X-Forwarded-For. */
+export function outgoingMetadata(ctx: Context, addresses: ClientAddressResolver, requestId: string): MetadataPairs {
+  const peer = ctx.socket.remoteAddress ?? "";
+  const forwarded = addresses.resolve(peer, ctx.get("x-forwarded-for") || undefined);
+  return metadataFromHeaders(ctx.headers, { requestId, peer, forwardedFor: forwarded.forwardedFor });
+}
+
+/** The smaller of the client's Grpc-Timeout and the configured timeout, as a deadline. SPEC §5. */
+export function deadlineFor(route: CompiledRoute, grpcTimeout: string | undefined): number | undefined {
+  const requested = parseGrpcTimeout(grpcTimeout);
+  const limit =
+    requested === undefined ? route.timeoutMs : route.timeoutMs === undefined ? requested : Math.min(requested, route.timeoutMs);
+  return limit === undefined ? undefined : Date.now() + limit;
+}
+
+export function setMetadataHeaders(ctx: Context, headers: MetadataPairs, trailers: MetadataPairs): void {
+  for (const [name, value] of responseHeadersFromMetadata(headers, trailers)) ctx.append(name, value);
+}
