@@ -80,7 +80,12 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP never reaches Koa: answer it here rather than let Node reset silently.
     if (socket.writable && error.code !== "ECONNRESET") {
-      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"code":3,"message":"malformed HTTP request","details":[]}');
+      const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+      const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      const body = tooLarge
+        ? '{"code":8,"message":"request headers are too large","details":[]}'
+        : '{"code":3,"message":"malformed HTTP request","details":[]}';
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
     } else socket.destroy();
   });
 
