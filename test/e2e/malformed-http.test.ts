@@ -1,0 +1,47 @@
+import anyTest from "ava";
+import type { TestFn } from "ava";
+import { connect } from "node:net";
+import { startEchoGateway } from "../helpers/echo-gateway.js";
+import type { EchoGateway } from "../helpers/echo-gateway.js";
+
+const test = anyTest as TestFn<EchoGateway>;
+test.before(async (t) => {
+  t.context = await startEchoGateway();
+});
+test.after.always(async (t) => {
+  await t.context.stop();
+});
+
+/** Sends raw bytes and collects the whole answer until the server closes. */
+function raw(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      resolve(answer);
+    });
+  });
+}
+
+test("malformed http: a garbage request line is 400 with a Status body", async (t) => {
+  const answer = await raw(t.context.url, "NOT A REQUEST\r\n\r\n");
+  t.regex(answer, /^HTTP\/1\.1 400 /);
+  t.true(answer.endsWith('{"code":3,"message":"malformed HTTP request","details":[]}'));
+});
+
+test("malformed http: oversized headers are 431 with a Status body", async (t) => {
+  const answer = await raw(t.context.url, `GET /v1/things/a HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+  t.regex(answer, /^HTTP\/1\.1 431 /);
+  t.true(answer.endsWith('{"code":8,"message":"request headers are too large","details":[]}'));
+});
+
+test("malformed http: the gateway still answers after bad requests", async (t) => {
+  await raw(t.context.url, "\x00\x01\x02\r\n\r\n");
+  const response = await fetch(`${t.context.url}/healthz`);
+  t.is(response.status, 200);
+});
