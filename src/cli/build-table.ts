@@ -1,8 +1,11 @@
+import type { OpenApiSecurity } from "../compile/compile-openapi.js";
 import { compileOpenapi } from "../compile/compile-openapi.js";
+import type { SecuritySchemeObject } from "../compile/openapi-document.js";
 import { compileRoutes } from "../compile/compile-routes.js";
 import { buildModel } from "../descriptors/build-model.js";
 import { loadProtos } from "../descriptors/load-protos.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
+import { resolveRule } from "../config/resolve-backends.js";
 import type { RouteTable } from "../model/route-table.js";
 import { UsageError } from "./exit-codes.js";
 import { VERSION } from "./version.js";
@@ -20,5 +23,35 @@ export function buildApi(config: GatewayConfig): BuiltApi {
 }
 
 export function openapiFor(table: RouteTable, config: GatewayConfig): unknown {
-  return compileOpenapi(table, { title: "protogate API", version: VERSION, useProtoNames: config.json.useProtoNames });
+  return compileOpenapi(table, {
+    title: "protogate API",
+    version: VERSION,
+    useProtoNames: config.json.useProtoNames,
+    security: openapiSecurity(config),
+  });
+}
+
+/** The config's auth providers and per-method rules as the plain data compile/ takes. */
+function openapiSecurity(config: GatewayConfig): OpenApiSecurity {
+  const schemes: Record<string, SecuritySchemeObject> = {};
+  for (const p of config.auth.providers) {
+    const checks = [p.issuer === undefined ? [] : [`issuer ${p.issuer}`], p.audiences === undefined ? [] : [`audience ${p.audiences.join(" or ")}`]].flat();
+    schemes[p.id] = {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description: `A JWT from provider \`${p.id}\` in \`Authorization: Bearer\`${checks.length === 0 ? "" : ` (${checks.join(", ")})`}; scopes from its \`scope\` or \`scp\` claim.`,
+    };
+  }
+  return {
+    schemes,
+    byMethod: (rpc) => {
+      const { auth, rateLimit } = resolveRule(config, rpc);
+      if (auth === undefined && rateLimit === undefined) return undefined;
+      return {
+        ...(auth === undefined ? {} : { auth: { scheme: auth.provider, scopes: auth.scopes, required: auth.required } }),
+        ...(rateLimit === undefined ? {} : { rateLimit: { requests: rateLimit.requests, perMs: rateLimit.perMs } }),
+      };
+    },
+  };
 }

@@ -14,6 +14,8 @@ import type {
   RequestBodyObject,
   ResponseObject,
   SchemaObject,
+  SecurityRequirementObject,
+  SecuritySchemeObject,
   StreamingKind,
   TagObject,
 } from "./openapi-document.js";
@@ -26,6 +28,22 @@ export interface OpenApiOptions {
   readonly version?: string;
   /** Proto field names instead of json names for properties and parameters (config `json.useProtoNames`); default false. */
   readonly useProtoNames?: boolean;
+  /** Auth and rate limits per RPC, from the gateway config (compile/ does not read config/); default none. */
+  readonly security?: OpenApiSecurity;
+}
+
+/** What the docs say about the policies of each RPC: plain data the CLI builds from the config. */
+export interface OpenApiSecurity {
+  /** `components.securitySchemes`, by auth provider id. */
+  readonly schemes: Readonly<Record<string, SecuritySchemeObject>>;
+  /** The policies of one RPC (full name), or undefined for an open, unlimited one. */
+  readonly byMethod: (rpc: string) => MethodPolicies | undefined;
+}
+
+export interface MethodPolicies {
+  /** `scheme` is a key of `schemes`; `required: false` means a token is checked when present. */
+  readonly auth?: { readonly scheme: string; readonly scopes: readonly string[]; readonly required: boolean };
+  readonly rateLimit?: { readonly requests: number; readonly perMs: number };
 }
 
 /** A route table that does not hold together (an unknown type, field or RPC), or two bindings OpenAPI cannot tell apart. */
@@ -77,6 +95,10 @@ const INFO_DESCRIPTION = [
  *   google.rpc.Status, which are always components (`default` responses refer to them).
  * - Paths keep the order of `table.routes`, methods the OpenAPI order, components sorted by
  *   name: the output is deterministic for a given table.
+ * - With `options.security`: each auth provider is an http bearer (JWT) scheme; an RPC with a
+ *   required auth rule gets `security: [{provider: [scopes]}]`, an optional one also `{}`, and
+ *   `401` (and `403` with scopes, `429` with a rate limit) responses beside `default`.
+ *   Without it the document says nothing about auth: `generate` runs without a config.
  */
 export function compileOpenapi(table: RouteTable, options: OpenApiOptions = {}): OpenApiDocument {
   return new OpenApiCompiler(table, options).compile();
@@ -118,6 +140,7 @@ class OpenApiCompiler {
   private readonly protoNames: boolean;
   private readonly title: string;
   private readonly version: string;
+  private readonly security: OpenApiSecurity | undefined;
   private readonly methods = new Map<string, MethodEntry>();
   private readonly serviceLabels = new Map<string, string>();
   /** Type names a `$ref` points at; turned into components at the end. */
@@ -134,6 +157,7 @@ class OpenApiCompiler {
     this.protoNames = options.useProtoNames ?? false;
     this.title = options.title ?? "protogate";
     this.version = options.version ?? "0.0.0";
+    this.security = options.security;
     for (const m of table.methods) this.methods.set(m.name, m);
     const byShortName = new Map<string, Set<string>>();
     for (const m of table.methods) {
@@ -168,12 +192,18 @@ class OpenApiCompiler {
       this.place(route, method, index);
     }
     this.referenced.add(STATUS_TYPE);
+    const schemes = this.security?.schemes ?? {};
+    const sortedSchemes: Record<string, SecuritySchemeObject> = {};
+    for (const name of Object.keys(schemes).sort()) sortedSchemes[name] = { ...(schemes[name] as SecuritySchemeObject) };
     return {
       openapi: "3.1.0",
       info: { title: this.title, version: this.version, description: INFO_DESCRIPTION },
       tags,
       paths: this.paths,
-      components: { schemas: this.components() },
+      components: {
+        schemas: this.components(),
+        ...(Object.keys(sortedSchemes).length === 0 ? {} : { securitySchemes: sortedSchemes }),
+      },
     };
   }
 
@@ -284,6 +314,7 @@ class OpenApiCompiler {
     }
     const body = this.requestBody(route, method, request, bound);
     const streaming = streamingKind(method);
+    const policies = this.policiesOf(method);
     // Keys in reading order: the document is committed and reviewed as JSON.
     return {
       operationId,
@@ -292,7 +323,8 @@ class OpenApiCompiler {
       ...(notes.length === 0 ? {} : { description: notes.join("\n\n") }),
       ...(parameters.length === 0 ? {} : { parameters }),
       ...(body === undefined ? {} : { requestBody: body }),
-      responses: this.responses(route, method),
+      responses: this.responses(route, method, policies),
+      ...(policies.auth === undefined ? {} : { security: securityOf(policies.auth) }),
       "x-protogate-rpc": method.name,
       ...(streaming === undefined ? {} : { "x-protogate-streaming": streaming }),
     };
@@ -418,7 +450,17 @@ class OpenApiCompiler {
     return { content: { [JSON_TYPE]: { schema } } };
   }
 
-  private responses(route: RouteEntry, method: MethodEntry): Record<string, ResponseObject> {
+  /** The RPC's policies; an auth scheme the document does not define is an error, not a dangling name. */
+  private policiesOf(method: MethodEntry): MethodPolicies {
+    const policies = this.security?.byMethod(method.name) ?? {};
+    const scheme = policies.auth?.scheme;
+    if (scheme !== undefined && this.security?.schemes[scheme] === undefined) {
+      throw new OpenApiCompileError(`rpc ${method.name}: auth scheme ${scheme} is not among the security schemes`);
+    }
+    return policies;
+  }
+
+  private responses(route: RouteEntry, method: MethodEntry, policies: MethodPolicies): Record<string, ResponseObject> {
     const response = this.message(method.responseType, `response of ${method.name}`);
     let schema: SchemaObject;
     let typeName: string | undefined = response.fullName;
@@ -455,7 +497,37 @@ class OpenApiCompiler {
     } else {
       ok = { description: "OK", content: { [JSON_TYPE]: { schema } } };
     }
-    return { "200": ok, default: error };
+    return { "200": ok, ...this.policyResponses(policies), default: error };
+  }
+
+  /** 401/403/429 where the RPC's policies can answer them (SPEC §7), each a google.rpc.Status. */
+  private policyResponses(policies: MethodPolicies): Record<string, ResponseObject> {
+    const status = (description: string, headers?: ResponseObject["headers"]): ResponseObject => ({
+      description,
+      ...(headers === undefined ? {} : { headers }),
+      content: { [JSON_TYPE]: { schema: this.ref(STATUS_TYPE) } },
+    });
+    const out: Record<string, ResponseObject> = {};
+    const { auth, rateLimit } = policies;
+    if (auth !== undefined) {
+      const what = auth.required ? "The bearer token is missing or invalid" : "The bearer token is invalid (the method also works without one)";
+      out["401"] = status(`${what} (UNAUTHENTICATED).`, {
+        "WWW-Authenticate": { description: "`Bearer` with the reason.", schema: { type: "string" } },
+      });
+      if (auth.scopes.length > 0) {
+        out["403"] = status(`The token lacks a required scope: ${auth.scopes.map((s) => `\`${s}\``).join(", ")} (PERMISSION_DENIED).`);
+      }
+    }
+    if (rateLimit !== undefined) {
+      const seconds = (header: string): ResponseObject["headers"] => ({ [header]: { description: "Delta-seconds.", schema: { type: "integer" } } });
+      out["429"] = status(`Rate limited: ${rateLimit.requests} requests per ${formatMs(rateLimit.perMs)} (RESOURCE_EXHAUSTED).`, {
+        ...seconds("Retry-After"),
+        "RateLimit-Limit": { description: "Requests allowed per window.", schema: { type: "integer" } },
+        "RateLimit-Remaining": { description: "Requests left in this window.", schema: { type: "integer" } },
+        ...seconds("RateLimit-Reset"),
+      });
+    }
+    return out;
   }
 
   // ---- schemas ---------------------------------------------------------------------------
@@ -668,6 +740,18 @@ function singular(literal: string | undefined): string | undefined {
 
 function lastPart(name: string): string {
   return name.slice(name.lastIndexOf(".") + 1);
+}
+
+/** Required: the scheme with its scopes (role names, as OpenAPI allows for http schemes); optional: that, or no token (`{}`). */
+function securityOf(auth: NonNullable<MethodPolicies["auth"]>): SecurityRequirementObject[] {
+  const withToken: SecurityRequirementObject = { [auth.scheme]: [...auth.scopes] };
+  return auth.required ? [withToken] : [withToken, {}];
+}
+
+/** `60000` → `1m`, `1500` → `1500ms`: the largest unit that divides it. */
+function formatMs(ms: number): string {
+  for (const [unit, size] of [["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) if (ms % size === 0 && ms >= size) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 function streamingKind(m: MethodEntry): StreamingKind | undefined {

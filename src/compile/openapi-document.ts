@@ -40,9 +40,26 @@ export interface RequestBodyObject {
   content: Record<string, MediaTypeObject>;
 }
 
+export interface HeaderObject {
+  description: string;
+  schema: SchemaObject;
+}
+
 export interface ResponseObject {
   description: string;
+  headers?: Record<string, HeaderObject>;
   content?: Record<string, MediaTypeObject>;
+}
+
+/** `{ provider: [scopes] }`; an empty object means "no token needed". */
+export type SecurityRequirementObject = Record<string, string[]>;
+
+/** Every auth provider is a JWT bearer scheme (SPEC §7). */
+export interface SecuritySchemeObject {
+  type: "http";
+  scheme: "bearer";
+  bearerFormat: "JWT";
+  description: string;
 }
 
 /** `client`, `server` or `bidi` on streaming RPCs; absent on unary ones. */
@@ -56,6 +73,7 @@ export interface OperationObject {
   parameters?: ParameterObject[];
   requestBody?: RequestBodyObject;
   responses: Record<string, ResponseObject>;
+  security?: SecurityRequirementObject[];
   "x-protogate-rpc": string;
   "x-protogate-streaming"?: StreamingKind;
 }
@@ -79,5 +97,5 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description?: string };
   tags: TagObject[];
   paths: Record<string, PathItemObject>;
-  components: { schemas: Record<string, SchemaObject> };
+  components: { schemas: Record<string, SchemaObject>; securitySchemes?: Record<string, SecuritySchemeObject> };
 }

@@ -675,3 +675,67 @@ test("compileOpenapi: the example protos (real loader + compileRoutes) give a va
   t.deepEqual(operations.map((o) => o["x-protogate-rpc"]).sort(), real.routes.map((r) => r.rpc).sort());
   t.is(new Set(operations.map((o) => o.operationId)).size, operations.length);
 });
+
+// ---- security from the config's auth and rate-limit rules ---------------------------------------
+
+const BEARER = { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A JWT from main." } as const;
+const secured = compileOpenapi(table, {
+  security: {
+    schemes: { main: BEARER, other: { ...BEARER, description: "A JWT from other." } },
+    byMethod: (rpc) => {
+      if (rpc === `${SVC}.CreateBook`) return { auth: { scheme: "main", scopes: ["books.write", "books.read"], required: true } };
+      if (rpc === `${SVC}.ListBooks`) return { auth: { scheme: "other", scopes: [], required: false }, rateLimit: { requests: 100, perMs: 60_000 } };
+      if (rpc === `${SVC}.DeleteBook`) return { rateLimit: { requests: 5, perMs: 1500 } };
+      return undefined;
+    },
+  },
+});
+
+test("compileOpenapi security: the document with schemes, requirements and policy responses still validates", async (t) => {
+  const result = await validate(structuredClone(secured) as unknown as OpenAPIV3_1.Document);
+  t.deepEqual(result.valid ? [] : result.errors.map((e) => e.message), []);
+});
+
+test("compileOpenapi security: every provider is a bearer JWT scheme, sorted by id", (t) => {
+  t.deepEqual(secured.components.securitySchemes, { main: BEARER, other: { ...BEARER, description: "A JWT from other." } });
+  t.is(doc.components.securitySchemes, undefined);
+  t.false("securitySchemes" in compileOpenapi(table, { security: { schemes: {}, byMethod: () => undefined } }).components);
+});
+
+test("compileOpenapi security: required auth lists its scopes; optional auth also allows no token; open methods have none", (t) => {
+  const op = (path: string, m: "get" | "post" | "delete"): OperationObject | undefined => secured.paths[path]?.[m];
+  t.deepEqual(op("/v1/{parent}/books", "post")?.security, [{ main: ["books.write", "books.read"] }]);
+  t.deepEqual(op("/v1/{parent}/books", "get")?.security, [{ other: [] }, {}]);
+  t.deepEqual(op("/v1/{parent}/bookList", "get")?.security, [{ other: [] }, {}], "every binding of the RPC");
+  t.is(op(BOOK, "get")?.security, undefined);
+  t.is(op(BOOK, "delete")?.security, undefined);
+});
+
+test("compileOpenapi security: 401/403/429 appear where the policies can answer them, each a Status", (t) => {
+  const responses = (path: string, m: "get" | "post" | "delete"): Record<string, { description: string; headers?: object }> =>
+    secured.paths[path]?.[m]?.responses ?? {};
+  t.deepEqual(Object.keys(responses("/v1/{parent}/books", "post")), ["200", "401", "403", "default"]);
+  t.deepEqual(Object.keys(responses("/v1/{parent}/books", "get")), ["200", "401", "429", "default"]);
+  t.deepEqual(Object.keys(responses(BOOK, "delete")), ["200", "429", "default"]);
+  t.deepEqual(Object.keys(responses(BOOK, "get")), ["200", "default"]);
+  const create = responses("/v1/{parent}/books", "post");
+  t.is(create["401"]?.description, "The bearer token is missing or invalid (UNAUTHENTICATED).");
+  t.is(create["403"]?.description, "The token lacks a required scope: `books.write`, `books.read` (PERMISSION_DENIED).");
+  t.deepEqual(Object.keys(create["401"]?.headers ?? {}), ["WWW-Authenticate"]);
+  const list = responses("/v1/{parent}/books", "get");
+  t.is(list["401"]?.description, "The bearer token is invalid (the method also works without one) (UNAUTHENTICATED).");
+  t.is(list["429"]?.description, "Rate limited: 100 requests per 1m (RESOURCE_EXHAUSTED).");
+  t.deepEqual(Object.keys(list["429"]?.headers ?? {}), ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]);
+  t.is(responses(BOOK, "delete")["429"]?.description, "Rate limited: 5 requests per 1500ms (RESOURCE_EXHAUSTED).");
+  t.deepEqual(secured.paths["/v1/{parent}/books"]?.post?.responses["401"]?.content, { "application/json": { schema: STATUS_REF } });
+  t.deepEqual(secured.paths["/v1/{parent}/books"]?.post?.responses["403"]?.content, { "application/json": { schema: STATUS_REF } });
+  t.deepEqual(secured.paths["/v1/{parent}/books"]?.get?.responses["429"]?.content, { "application/json": { schema: STATUS_REF } });
+});
+
+test("compileOpenapi security: a rule naming a scheme the document lacks is an OpenApiCompileError", (t) => {
+  const e = t.throws(
+    () => compileOpenapi(table, { security: { schemes: {}, byMethod: () => ({ auth: { scheme: "gone", scopes: [], required: true } }) } }),
+    { instanceOf: OpenApiCompileError },
+  );
+  t.is(e?.message, "rpc library.v1.LibraryService.GetBook: auth scheme gone is not among the security schemes");
+});

@@ -1,0 +1,66 @@
+import test from "ava";
+import { validate } from "@readme/openapi-parser";
+import type { OpenAPIV3_1 } from "openapi-types";
+import { openapiFor } from "../../../src/cli/build-table.js";
+import { compileRoutes } from "../../../src/compile/compile-routes.js";
+import type { OpenApiDocument } from "../../../src/compile/openapi-document.js";
+import { parseConfigText } from "../../../src/config/load-config.js";
+import { loadProtoModel } from "../../helpers/load-types.js";
+import { EXAMPLE_PROTOS } from "../../helpers/paths.js";
+
+// The CLI's side: the config's providers and rules (resolveRule: later rules win) → compileOpenapi's security input.
+const CONFIG = `
+auth:
+  providers:
+    - { id: main, issuer: https://issuer.example, audiences: [library-api, admin], secret: s3cret-value }
+    - { id: partner, secret: other-secret }
+rules:
+  - selector: "library.v1.LibraryService.*"
+    auth: { provider: main, required: true, scopes: [books.read] }
+  - selector: "library.v1.LibraryService.CreateBook"
+    auth: { provider: main, scopes: [books.read, books.write] }
+    rateLimit: { requests: 10, per: 1m }
+  - selector: "library.v1.LibraryService.ListShelves"
+    auth: { provider: partner, required: false }
+`;
+
+const table = compileRoutes(loadProtoModel([EXAMPLE_PROTOS]), "protogate test");
+const doc = openapiFor(table, parseConfigText(CONFIG, { file: undefined, baseDir: process.cwd(), env: {} })) as OpenApiDocument;
+
+test("openapiFor: the example API with the config's auth and rate limits validates", async (t) => {
+  const result = await validate(structuredClone(doc) as unknown as OpenAPIV3_1.Document);
+  t.deepEqual(result.valid ? [] : result.errors.map((e) => e.message), []);
+});
+
+test("openapiFor: each auth provider is a bearer scheme whose description names its checks, never its secret", (t) => {
+  t.deepEqual(doc.components.securitySchemes, {
+    main: {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description: "A JWT from provider `main` in `Authorization: Bearer` (issuer https://issuer.example, audience library-api or admin); scopes from its `scope` or `scp` claim.",
+    },
+    partner: {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description: "A JWT from provider `partner` in `Authorization: Bearer`; scopes from its `scope` or `scp` claim.",
+    },
+  });
+  t.false(JSON.stringify(doc).includes("s3cret-value"));
+});
+
+test("openapiFor: per-operation security follows the last matching rule", (t) => {
+  t.deepEqual(doc.paths["/v1/shelves"]?.get?.security, [{ partner: [] }, {}]);
+  t.deepEqual(doc.paths["/v1/{parent}/books"]?.post?.security, [{ main: ["books.read", "books.write"] }]);
+  t.deepEqual(Object.keys(doc.paths["/v1/{parent}/books"]?.post?.responses ?? {}), ["200", "401", "403", "429", "default"]);
+  const getBook = Object.values(doc.paths).flatMap((item) => (item.get === undefined ? [] : [item.get])).find((o) => o["x-protogate-rpc"].endsWith(".GetBook"));
+  t.deepEqual(getBook?.security, [{ main: ["books.read"] }]);
+  t.deepEqual(Object.keys(getBook?.responses ?? {}), ["200", "401", "403", "default"]);
+});
+
+test("openapiFor: without auth or rules the document has no security at all", (t) => {
+  const plain = openapiFor(table, parseConfigText("", { file: undefined, baseDir: process.cwd(), env: {} })) as OpenApiDocument;
+  t.false("securitySchemes" in plain.components);
+  t.false(JSON.stringify(plain.paths).includes('"security"'));
+});
