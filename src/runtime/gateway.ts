@@ -5,6 +5,7 @@ import type { RouteTable } from "../model/route-table.js";
 import type { RouteResolvers } from "./compiled-route.js";
 import { compileRoutes } from "./compiled-route.js";
 import { errorMiddleware } from "./errors/error-middleware.js";
+import { docsPage } from "./ops/docs-page.js";
 import { opsRoutes } from "./ops/ops-routes.js";
 import { requestContext } from "./request-context.js";
 import { routeMatch } from "./router/route-match.js";
@@ -39,6 +40,7 @@ export function createGateway(options: GatewayOptions): Koa {
   app.use(requestContext(options.logger));
   app.use(errorMiddleware(options.logger));
   app.use(opsRoutes(options));
+  app.use(docsPage()); // /docs/: Swagger UI on /openapi.json, from node_modules
   app.use(routeMatch(routes));
   app.use(unaryCall(options));
   return app;
