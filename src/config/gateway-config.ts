@@ -29,6 +29,15 @@ export interface GatewayConfig {
   readonly trustedProxies: readonly string[];
   readonly shutdown: { readonly gracePeriodMs: number };
   readonly logging: { readonly level: LogLevel };
+  /** The listener itself: TLS termination. Plain HTTP when `tls` is undefined. */
+  readonly server: { readonly tls: ListenerTlsConfig | undefined };
+}
+
+/** Absolute PEM file paths for the listener; with `ca`, clients must present a certificate it signed (mTLS). */
+export interface ListenerTlsConfig {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string | undefined;
 }
 
 export interface ListenAddress {
@@ -50,6 +59,30 @@ export interface BackendConfig {
   readonly timeoutMs: number | undefined;
   /** Default `grpc-js`. */
   readonly transport: BackendTransportKind;
+  /** Retries of idempotent methods on UNAVAILABLE; none when undefined. */
+  readonly retry?: RetryConfig | undefined;
+  /** Fails fast with 503 after consecutive failures; off when undefined. */
+  readonly circuitBreaker?: CircuitBreakerConfig | undefined;
+}
+
+/**
+ * gRPC service-config retryPolicy for the backend's methods with an `idempotency_level`
+ * (NO_SIDE_EFFECTS or IDEMPOTENT): only those are safe to send twice.
+ */
+export interface RetryConfig {
+  /** Attempts including the first, 2..5 (grpc caps at 5). Default 3. */
+  readonly maxAttempts: number;
+  /** Default 100ms. */
+  readonly initialBackoffMs: number;
+  /** Default 1s. */
+  readonly maxBackoffMs: number;
+}
+
+export interface CircuitBreakerConfig {
+  /** Consecutive UNAVAILABLE / DEADLINE_EXCEEDED answers that open the breaker. Default 5. */
+  readonly failures: number;
+  /** How long it stays open before one trial call may pass. Default 10s. */
+  readonly halfOpenAfterMs: number;
 }
 
 /** Absolute file paths; mTLS when cert and key are set (always together). */
@@ -197,4 +230,9 @@ export const CONFIG_DEFAULTS = {
   maxBodySize: "4MiB",
   gracePeriod: "10s",
   logLevel: "info",
+  retryMaxAttempts: 3,
+  retryInitialBackoff: "100ms",
+  retryMaxBackoff: "1s",
+  breakerFailures: 5,
+  breakerHalfOpenAfter: "10s",
 } as const;

@@ -14,14 +14,17 @@ import type {
   BackendConfig,
   BackendTlsConfig,
   BackendTransportKind,
+  CircuitBreakerConfig,
   CorsConfig,
   GatewayConfig,
   JwtAlgorithm,
+  ListenerTlsConfig,
   LogLevel,
   PublicKeySource,
   RateLimitKey,
   RateLimitRule,
   RateLimitStoreConfig,
+  RetryConfig,
   RuleConfig,
   StoreErrorPolicy,
 } from "./gateway-config.js";
@@ -101,6 +104,7 @@ interface RawConfig {
   trustedProxies?: string[];
   shutdown?: { gracePeriod?: string };
   logging?: { level?: LogLevel };
+  server?: { tls?: { cert: string; key: string; ca?: string } };
 }
 interface RawBackend {
   selector: string;
@@ -108,6 +112,8 @@ interface RawBackend {
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
   timeout?: string;
   transport?: BackendTransportKind;
+  retry?: { maxAttempts?: number; initialBackoff?: string; maxBackoff?: string };
+  circuitBreaker?: { failures?: number; halfOpenAfter?: string };
 }
 interface RawProvider {
   id: string;
@@ -172,12 +178,31 @@ function build(source: Source, raw: RawConfig, options: ParseConfigOptions): Gat
         serverName: b.tls.serverName,
       };
     }
+    let retry: RetryConfig | undefined;
+    if (b.retry !== undefined) {
+      const at = ["backends", i, "retry"] as const;
+      retry = {
+        maxAttempts: b.retry.maxAttempts ?? CONFIG_DEFAULTS.retryMaxAttempts,
+        initialBackoffMs: duration([...at, "initialBackoff"], b.retry.initialBackoff ?? CONFIG_DEFAULTS.retryInitialBackoff),
+        maxBackoffMs: duration([...at, "maxBackoff"], b.retry.maxBackoff ?? CONFIG_DEFAULTS.retryMaxBackoff),
+      };
+      if (retry.maxBackoffMs < retry.initialBackoffMs) source.fail([...at, "maxBackoff"], `must not be shorter than initialBackoff`);
+    }
+    let circuitBreaker: CircuitBreakerConfig | undefined;
+    if (b.circuitBreaker !== undefined) {
+      circuitBreaker = {
+        failures: b.circuitBreaker.failures ?? CONFIG_DEFAULTS.breakerFailures,
+        halfOpenAfterMs: duration(["backends", i, "circuitBreaker", "halfOpenAfter"], b.circuitBreaker.halfOpenAfter ?? CONFIG_DEFAULTS.breakerHalfOpenAfter),
+      };
+    }
     return {
       selector: b.selector,
       address: b.address,
       tls,
       timeoutMs: b.timeout === undefined ? undefined : duration(["backends", i, "timeout"], b.timeout),
       transport: b.transport ?? CONFIG_DEFAULTS.backendTransport,
+      ...(retry === undefined ? {} : { retry }),
+      ...(circuitBreaker === undefined ? {} : { circuitBreaker }),
     };
   });
 
@@ -220,7 +245,12 @@ function build(source: Source, raw: RawConfig, options: ParseConfigOptions): Gat
     trustedProxies,
     shutdown: { gracePeriodMs: duration(["shutdown", "gracePeriod"], raw.shutdown?.gracePeriod ?? CONFIG_DEFAULTS.gracePeriod, { allowZero: true }) },
     logging: { level: raw.logging?.level ?? CONFIG_DEFAULTS.logLevel },
+    server: { tls: raw.server?.tls === undefined ? undefined : listenerTls(raw.server.tls, path) },
   };
+}
+
+function listenerTls(raw: NonNullable<NonNullable<RawConfig["server"]>["tls"]>, path: (p: string) => string): ListenerTlsConfig {
+  return { cert: path(raw.cert), key: path(raw.key), ca: raw.ca === undefined ? undefined : path(raw.ca) };
 }
 
 type DurationOf = (keyPath: KeyPath, text: string, options?: { allowZero?: boolean }) => number;

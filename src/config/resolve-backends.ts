@@ -22,7 +22,7 @@ export function resolveBackend(config: GatewayConfig, fullMethodName: string, cl
  * more specific entry claims goes to it — and more specific entries keep their backends.
  * Without a "*" entry the flag becomes one, appended last.
  *
- * The replaced entry keeps its `timeout` and `transport` (they describe the calls) but not
+ * The replaced entry keeps its `timeout`, `transport`, `retry` and `circuitBreaker` (they describe the calls) but not
  * its `tls`: a bare HOST:PORT cannot say how to trust a different host, so the flag's
  * backend is plaintext. Idempotent, so applying it twice is harmless.
  */
@@ -40,6 +40,9 @@ export function withCliBackend(backends: readonly BackendConfig[], address: stri
       tls: undefined,
       timeoutMs: entry?.timeoutMs,
       transport: entry?.transport ?? CONFIG_DEFAULTS.backendTransport,
+      // Like timeout, retry and breaker describe the calls, not the host.
+      ...(entry?.retry === undefined ? {} : { retry: entry.retry }),
+      ...(entry?.circuitBreaker === undefined ? {} : { circuitBreaker: entry.circuitBreaker }),
     });
   const hasDefault = backends.some((b) => b.selector === "*");
   const result = backends.map((b) => (b.selector === "*" ? replace(b) : b));

@@ -51,6 +51,11 @@ test("config-schema.json: documents the defaults CONFIG_DEFAULTS fills", (t) => 
   t.is(at("limits", "maxBodySize").default, CONFIG_DEFAULTS.maxBodySize);
   t.is(at("shutdown", "gracePeriod").default, CONFIG_DEFAULTS.gracePeriod);
   t.is(at("logging", "level").default, CONFIG_DEFAULTS.logLevel);
+  t.is(at("backends", "retry", "maxAttempts").default, CONFIG_DEFAULTS.retryMaxAttempts);
+  t.is(at("backends", "retry", "initialBackoff").default, CONFIG_DEFAULTS.retryInitialBackoff);
+  t.is(at("backends", "retry", "maxBackoff").default, CONFIG_DEFAULTS.retryMaxBackoff);
+  t.is(at("backends", "circuitBreaker", "failures").default, CONFIG_DEFAULTS.breakerFailures);
+  t.is(at("backends", "circuitBreaker", "halfOpenAfter").default, CONFIG_DEFAULTS.breakerHalfOpenAfter);
 });
 
 test("config-schema.json: every object forbids unknown keys", (t) => {

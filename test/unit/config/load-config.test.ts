@@ -53,6 +53,7 @@ const DEFAULTS: GatewayConfig = {
   trustedProxies: [],
   shutdown: { gracePeriodMs: 10_000 },
   logging: { level: "info" },
+  server: { tls: undefined },
 };
 
 test("loadConfig: an empty file is all defaults", (t) => {
@@ -292,7 +293,7 @@ test("JSON: a syntax error carries its line", fails, `{\n  "listen": "a:1",\n  "
 
 // --- errors: unknown keys --------------------------------------------------------
 
-const TOP_KEYS = "listen, protoPaths, backends, auth, rules, rateLimitStore, json, autoMapping, cors, limits, trustedProxies, shutdown, logging";
+const TOP_KEYS = "listen, protoPaths, backends, auth, rules, rateLimitStore, json, autoMapping, cors, limits, trustedProxies, shutdown, logging, server";
 test("unknown key at the top", fails, "listn: 0.0.0.0:80\n", `config.yaml:1: unknown key "listn" (expected one of ${TOP_KEYS})`);
 test("unknown key on a later line", fails, "listen: 0.0.0.0:80\n\nshutdown: {}\ngracePeriod: 1s\n", `config.yaml:4: unknown key "gracePeriod" (expected one of ${TOP_KEYS})`);
 test("unknown key in a rule", fails, "rules:\n  - selector: '*'\n    timeout: 1s\n  - selector: a.*\n    ratelimit: {}\n",
@@ -603,3 +604,40 @@ test("parseRateLimitKey: ip, sub, header:<name>", (t) => {
   t.deepEqual(parseRateLimitKey("header:X-Tenant"), { kind: "header", name: "x-tenant" });
   t.throws(() => parseRateLimitKey("header:a b"), { instanceOf: ConfigError });
 });
+
+// --- operations: listener TLS, retry, circuit breaker ----------------------------------
+
+test("server: tls cert and key relative to the config file, ca optional", loads, "server: { tls: { cert: tls/gw.pem, key: tls/gw.key } }\n", {
+  server: { tls: { cert: "/srv/gateway/tls/gw.pem", key: "/srv/gateway/tls/gw.key", ca: undefined } },
+});
+test("server: tls with ca (clients must present a certificate)", loads, "server: { tls: { cert: c.pem, key: k.pem, ca: /etc/ca.pem } }\n", {
+  server: { tls: { cert: "/srv/gateway/c.pem", key: "/srv/gateway/k.pem", ca: "/etc/ca.pem" } },
+});
+test("backends: retry and circuitBreaker, defaults filled", loads, "backends: [{ selector: '*', address: 'a:1', retry: {}, circuitBreaker: {} }]\n", {
+  backends: [{ retry: { maxAttempts: 3, initialBackoffMs: 100, maxBackoffMs: 1000 }, circuitBreaker: { failures: 5, halfOpenAfterMs: 10_000 } }],
+});
+test(
+  "backends: retry and circuitBreaker, every key",
+  loads,
+  "backends: [{ selector: '*', address: 'a:1', retry: { maxAttempts: 5, initialBackoff: 10ms, maxBackoff: 50ms }, circuitBreaker: { failures: 2, halfOpenAfter: 1s } }]\n",
+  { backends: [{ retry: { maxAttempts: 5, initialBackoffMs: 10, maxBackoffMs: 50 }, circuitBreaker: { failures: 2, halfOpenAfterMs: 1000 } }] },
+);
+test("backends: no retry or circuitBreaker keys when absent", (t) => {
+  const backend = parse("backends: [{ selector: '*', address: 'a:1' }]\n").backends[0]!;
+  t.false("retry" in backend);
+  t.false("circuitBreaker" in backend);
+});
+test("--backend keeps the replaced entry's retry and circuitBreaker", (t) => {
+  const config = applyCliOverrides(parse("backends: [{ selector: '*', address: 'a:1', retry: {}, circuitBreaker: { failures: 1 } }]\n"), { backend: "b:2" });
+  t.like(config.backends[0], { address: "b:2", retry: { maxAttempts: 3 }, circuitBreaker: { failures: 1 } });
+});
+test("server tls without key", fails, "server:\n  tls: { cert: c.pem }\n", `config.yaml:2: server.tls: missing required key "key"`);
+test("server unknown key", fails, "server: { port: 1 }\n", `config.yaml:1: server: unknown key "port" (expected one of tls)`);
+test("retry maxAttempts too large", fails, "backends: [{ selector: '*', address: 'a:1', retry: { maxAttempts: 9 } }]\n",
+  "config.yaml:1: backends[0].retry.maxAttempts: must be an integer from 2 to 5 (got 9)");
+test("retry maxBackoff shorter than initialBackoff", fails, "backends: [{ selector: '*', address: 'a:1', retry: { initialBackoff: 2s, maxBackoff: 1s } }]\n",
+  "config.yaml:1: backends[0].retry.maxBackoff: must not be shorter than initialBackoff");
+test("circuitBreaker failures 0", fails, "backends: [{ selector: '*', address: 'a:1', circuitBreaker: { failures: 0 } }]\n",
+  "config.yaml:1: backends[0].circuitBreaker.failures: must be an integer >= 1 (got 0)");
+test("circuitBreaker halfOpenAfter not a duration", fails, "backends: [{ selector: '*', address: 'a:1', circuitBreaker: { halfOpenAfter: soon } }]\n",
+  /^config\.yaml:1: backends\[0\]\.circuitBreaker\.halfOpenAfter: .*duration/);
