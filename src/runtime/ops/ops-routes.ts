@@ -1,10 +1,16 @@
 import Router from "@koa/router";
+import type { GatewayMetrics } from "./metrics.js";
+import type { ReadinessReport } from "./readiness.js";
 
 export interface OpsOptions {
   /** The OpenAPI document served at /openapi.json. */
   readonly openapi: unknown;
   /** False once shutdown began: /readyz fails first so load balancers drain us. */
   readonly isReady: () => boolean;
+  /** Backend reachability for /readyz (readiness.ts); without it only shutdown matters. */
+  readonly backendReadiness?: (() => Promise<ReadinessReport>) | undefined;
+  /** Serves /metrics when set. */
+  readonly metrics?: GatewayMetrics | undefined;
 }
 
 const JSON_TYPE = "application/json";
@@ -16,12 +22,27 @@ export function opsRoutes(options: OpsOptions): ReturnType<Router["routes"]> {
     ctx.type = JSON_TYPE;
     ctx.body = '{"status":"ok"}';
   });
-  ops.get("/readyz", (ctx) => {
-    const ready = options.isReady();
-    ctx.status = ready ? 200 : 503;
+  ops.get("/readyz", async (ctx) => {
     ctx.type = JSON_TYPE;
-    ctx.body = ready ? '{"status":"ready"}' : '{"status":"shutting down"}';
+    ctx.set("Cache-Control", "no-store");
+    // Shutdown is checked first and alone, so draining never waits on a backend check.
+    if (!options.isReady()) {
+      ctx.status = 503;
+      ctx.body = '{"status":"shutting down"}';
+      return;
+    }
+    const report = options.backendReadiness === undefined ? undefined : await options.backendReadiness();
+    ctx.status = report === undefined || report.ready ? 200 : 503;
+    ctx.body = JSON.stringify({ status: ctx.status === 200 ? "ready" : "backends unavailable", ...(report === undefined ? {} : { backends: report.backends }) });
   });
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    ops.get("/metrics", async (ctx) => {
+      const { contentType, text } = await metrics.render();
+      ctx.type = contentType;
+      ctx.body = text;
+    });
+  }
   const openapiText = JSON.stringify(options.openapi);
   ops.get("/openapi.json", (ctx) => {
     ctx.type = JSON_TYPE;

@@ -1,0 +1,232 @@
+import type { Middleware } from "koa";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Code } from "../errors/gateway-error.js";
+import { requestState } from "../request-state.js";
+
+/**
+ * Prometheus metrics of one gateway (SPEC §8), on a registry of its own so two gateways in
+ * one process (tests) never share counters. Label values are bounded: RPC full names from
+ * the route table, `unmatched` (404/405/bad path) or `ops` (/healthz, /metrics, …), gRPC
+ * code names, backend addresses from the config, and the closed reason sets below — never
+ * a raw path, header or token.
+ *
+ * The `record*` methods are the hooks policies call (auth, rate limits, cache); they
+ * cost a map lookup and an add.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"rpc" | "code" | "grpc_code">;
+  private readonly duration: Histogram<"rpc">;
+  private readonly inFlight: Gauge;
+  private readonly backendDuration: Histogram<"rpc" | "grpc_code">;
+  private readonly backendErrors: Counter<"backend" | "rpc" | "grpc_code">;
+  private readonly breakerState: Gauge<"backend">;
+  private readonly backendUp: Gauge<"backend">;
+  private readonly authSuccesses: Counter<"rpc">;
+  private readonly authFailures: Counter<"rpc" | "reason">;
+  private readonly rateLimited: Counter<"rpc">;
+  private readonly rateLimitStoreErrors: Counter<"outcome">;
+  private readonly cacheHits: Counter<"rpc">;
+  private readonly cacheMisses: Counter<"rpc">;
+
+  constructor(options: { readonly defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    // Node process metrics (CPU, memory, event-loop lag, GC) under the usual names.
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: "protogate_http_requests_total",
+      help: "HTTP requests answered, by RPC, HTTP status code and gRPC code name.",
+      labelNames: ["rpc", "code", "grpc_code"],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: "protogate_http_request_duration_seconds",
+      help: "Time from request to the end of the response, in the gateway.",
+      labelNames: ["rpc"],
+      // 1 ms … 10 s: a gateway hop is usually a few ms; timeouts sit in the seconds.
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: "protogate_http_requests_in_flight",
+      help: "Requests being handled now.",
+      registers,
+    });
+    this.backendDuration = new Histogram({
+      name: "protogate_backend_request_duration_seconds",
+      help: "Time of the unary gRPC call to the backend, retries included.",
+      labelNames: ["rpc", "grpc_code"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.backendErrors = new Counter({
+      name: "protogate_backend_errors_total",
+      help: "Backend calls that ended with UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN or DATA_LOSS (the backend's or the network's fault).",
+      labelNames: ["backend", "rpc", "grpc_code"],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: "protogate_backend_circuit_state",
+      help: "Circuit breaker per backend: 0 closed, 1 open (failing fast with 503), 2 half-open.",
+      labelNames: ["backend"],
+      registers,
+    });
+    this.backendUp = new Gauge({
+      name: "protogate_backend_up",
+      help: "1 when the last readiness check reached the backend, else 0.",
+      labelNames: ["backend"],
+      registers,
+    });
+    this.authSuccesses = new Counter({
+      name: "protogate_auth_successes_total",
+      help: "Requests whose token was verified.",
+      labelNames: ["rpc"],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: "protogate_auth_failures_total",
+      help: "Requests refused by authentication (401) or authorization (403), by reason.",
+      labelNames: ["rpc", "reason"],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: "protogate_rate_limit_rejections_total",
+      help: "Requests answered 429 by a rate limit.",
+      labelNames: ["rpc"],
+      registers,
+    });
+    this.rateLimitStoreErrors = new Counter({
+      name: "protogate_rate_limit_store_errors_total",
+      help: "Rate-limit store calls that failed or timed out, by what the gateway did (allow or deny).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.cacheHits = new Counter({
+      name: "protogate_cache_hits_total",
+      help: "Responses served from the response cache (304s included).",
+      labelNames: ["rpc"],
+      registers,
+    });
+    this.cacheMisses = new Counter({
+      name: "protogate_cache_misses_total",
+      help: "Cacheable requests that went to the backend.",
+      labelNames: ["rpc"],
+      registers,
+    });
+  }
+
+  /** The exposition text and its content type, for /metrics. */
+  async render(): Promise<{ readonly contentType: string; readonly text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+
+  recordBackendCall(backend: string, rpc: string, code: number, seconds: number): void {
+    const name = codeName(code);
+    this.backendDuration.observe({ rpc, grpc_code: name }, seconds);
+    if (BACKEND_FAULTS.has(code)) this.backendErrors.inc({ backend, rpc, grpc_code: name });
+  }
+
+  recordCircuitState(backend: string, state: CircuitState): void {
+    this.breakerState.set({ backend }, CIRCUIT_STATES[state]);
+  }
+
+  recordBackendUp(backend: string, up: boolean): void {
+    this.backendUp.set({ backend }, up ? 1 : 0);
+  }
+
+  recordAuthSuccess(rpc: string): void {
+    this.authSuccesses.inc({ rpc });
+  }
+
+  recordAuthFailure(rpc: string, reason: AuthFailureReason): void {
+    this.authFailures.inc({ rpc, reason });
+  }
+
+  recordRateLimitRejection(rpc: string): void {
+    this.rateLimited.inc({ rpc });
+  }
+
+  recordRateLimitStoreError(outcome: "allow" | "deny"): void {
+    this.rateLimitStoreErrors.inc({ outcome });
+  }
+
+  recordCacheHit(rpc: string): void {
+    this.cacheHits.inc({ rpc });
+  }
+
+  recordCacheMiss(rpc: string): void {
+    this.cacheMisses.inc({ rpc });
+  }
+
+  /** @internal the HTTP side, used by metricsMiddleware. */
+  startRequest(): (rpc: string, status: number, grpcCode: number | undefined) => void {
+    this.inFlight.inc();
+    const started = process.hrtime.bigint();
+    return (rpc, status, grpcCode) => {
+      this.inFlight.dec();
+      this.duration.observe({ rpc }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.requests.inc({ rpc, code: String(status), grpc_code: grpcCode === undefined ? "" : codeName(grpcCode) });
+    };
+  }
+}
+
+/** Why a request failed authentication or authorization: a closed set, so it can be a label. */
+export type AuthFailureReason =
+  | "missing_token"
+  | "malformed_token"
+  | "bad_signature"
+  | "expired"
+  | "not_yet_valid"
+  | "wrong_issuer"
+  | "wrong_audience"
+  | "disallowed_algorithm"
+  | "unknown_key"
+  | "insufficient_scope"
+  | "jwks_unavailable";
+
+export type CircuitState = "closed" | "open" | "half-open";
+const CIRCUIT_STATES: Readonly<Record<CircuitState, number>> = { closed: 0, open: 1, "half-open": 2 };
+
+/** Codes that say the backend or the path to it failed, not that the request was wrong. */
+const BACKEND_FAULTS: ReadonlySet<number> = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.INTERNAL, Code.UNKNOWN, Code.DATA_LOSS]);
+
+const CODE_NAMES: readonly string[] = Object.entries(Code)
+  .sort(([, a], [, b]) => a - b)
+  .map(([name]) => name);
+
+/** `14` → `UNAVAILABLE`; anything outside 0..16 is `UNKNOWN`. */
+export function codeName(code: number): string {
+  return CODE_NAMES[code] ?? "UNKNOWN";
+}
+
+/** The `rpc` label of a request: its RPC, `ops` for the fixed routes, else `unmatched`. */
+export function rpcLabel(ctx: { readonly state: unknown }): string {
+  const route = requestState(ctx).route;
+  if (route !== undefined) return route.method.name;
+  // @koa/router marks the requests its (fixed, operational) routes answered.
+  return (ctx as { readonly _matchedRoute?: unknown })._matchedRoute === undefined ? "unmatched" : "ops";
+}
+
+/**
+ * Counts every request once, when its response is complete (or the client went away),
+ * so streamed answers are timed to their end and in-flight falls back even on aborts.
+ */
+export function metricsMiddleware(metrics: GatewayMetrics): Middleware {
+  return async (ctx, next) => {
+    const done = metrics.startRequest();
+    let recorded = false;
+    const record = (): void => {
+      if (recorded) return;
+      recorded = true;
+      const status = ctx.res.writableFinished || ctx.res.headersSent ? ctx.status : 499; // nginx's "client closed request"
+      done(rpcLabel(ctx), status, requestState(ctx).grpcCode);
+    };
+    try {
+      await next();
+    } finally {
+      // Koa writes the body after the middleware chain; "close" follows the last byte.
+      if (ctx.res.writableFinished || ctx.res.destroyed) record();
+      else ctx.res.once("close", record);
+    }
+  };
+}
