@@ -1,4 +1,4 @@
-import type { FieldModel, FieldType, MessageModel, ScalarType } from "../model/descriptor.js";
+import type { EnumModel, FieldModel, FieldType, MessageModel, ScalarType } from "../model/descriptor.js";
 import { HTTP_BODY_TYPE } from "../model/descriptor.js";
 import type { FieldPath } from "../model/field-path.js";
 import { fieldPathToString } from "../model/field-path.js";
@@ -326,6 +326,7 @@ class OpenApiCompiler {
       responses: this.responses(route, method, policies),
       ...(policies.auth === undefined ? {} : { security: securityOf(policies.auth) }),
       "x-protogate-rpc": method.name,
+      "x-protogate-pattern": route.pattern,
       ...(streaming === undefined ? {} : { "x-protogate-streaming": streaming }),
     };
   }
@@ -550,7 +551,7 @@ class OpenApiCompiler {
     if (name === STATUS_TYPE) return statusSchema(this.ref(ANY_TYPE));
     if (name === ANY_TYPE) return anySchema();
     const e = this.table.types.enums[name];
-    if (e !== undefined) return { type: "string", enum: e.values.map((v) => v.name) };
+    if (e !== undefined) return enumSchema(e);
     return this.messageSchema(this.message(name, "a referenced type"), undefined);
   }
 
@@ -763,6 +764,19 @@ function streamingKind(m: MethodEntry): StreamingKind | undefined {
 
 function isWellKnown(typeName: string): boolean {
   return typeName.startsWith("google.protobuf.") && (WKT_SCHEMAS[typeName] !== undefined || typeName === ANY_TYPE);
+}
+
+/** A string enum of value names; the enum's comment and its values' comments (as a list) describe it. */
+function enumSchema(e: EnumModel): SchemaObject {
+  const notes: string[] = [];
+  if (e.comment !== undefined) notes.push(normalizeComment(e.comment));
+  const comments = e.comments ?? {};
+  const items = e.values.flatMap((v) => {
+    const text = comments[v.name];
+    return text === undefined ? [] : [`- \`${v.name}\`: ${normalizeComment(text).split("\n").map((l) => l.trim()).join(" ")}`];
+  });
+  if (items.length > 0) notes.push(items.join("\n"));
+  return { type: "string", ...(notes.length === 0 ? {} : { description: notes.join("\n\n") }), enum: e.values.map((v) => v.name) };
 }
 
 function oneofNote(f: FieldModel, parent: MessageModel, name: (g: FieldModel) => string): string | undefined {

@@ -75,6 +75,8 @@ export interface OperationObject {
   responses: Record<string, ResponseObject>;
   security?: SecurityRequirementObject[];
   "x-protogate-rpc": string;
+  /** The binding's `google.api.http` path template as written, e.g. `/v1/{name=shelves/*}`. */
+  "x-protogate-pattern": string;
   "x-protogate-streaming"?: StreamingKind;
 }
 

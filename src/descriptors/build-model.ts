@@ -116,7 +116,19 @@ function type(field: protobuf.Field): FieldType {
 
 function enumModel(type: protobuf.Enum, loaded: LoadedProtos): EnumModel {
   const values = Object.entries(type.values).map(([name, number]) => ({ name, number }));
-  return { fullName: stripDot(type.fullName), values, file: loaded.relativeName(type.filename ?? "") };
+  const comment = cleanComment(type.comment);
+  const comments: Record<string, string> = {};
+  for (const { name } of values) {
+    const text = cleanComment(type.comments[name]);
+    if (text !== undefined) comments[name] = text;
+  }
+  return {
+    fullName: stripDot(type.fullName),
+    values,
+    file: loaded.relativeName(type.filename ?? ""),
+    ...(comment === undefined ? {} : { comment }),
+    ...(Object.keys(comments).length === 0 ? {} : { comments }),
+  };
 }
 
 function serviceModel(service: protobuf.Service, file: string): ServiceModel {

@@ -61,6 +61,10 @@ export interface EnumModel {
   readonly fullName: string;
   readonly values: readonly EnumValueModel[];
   readonly file: string;
+  /** Leading comment in the proto, for OpenAPI. */
+  readonly comment?: string;
+  /** Leading comments of values, by value name (only the commented ones), for OpenAPI. */
+  readonly comments?: Readonly<Record<string, string>>;
 }
 
 /** Messages and enums by full name: everything a codec needs. */
