@@ -69,6 +69,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
     logger,
     maxBodySize: config.limits.maxBodyBytes,
     trustedProxies: config.trustedProxies,
+    autoMapping: config.autoMapping,
     isReady: () => ready,
     transportFor: (method) => pool.transportFor(method),
     timeoutFor: (method) => minDefined(pool.timeoutFor(method), resolveRule(config, method.name).timeoutMs),

@@ -9,7 +9,8 @@ import { docsPage } from "./ops/docs-page.js";
 import { opsRoutes } from "./ops/ops-routes.js";
 import { requestContext } from "./request-context.js";
 import { routeMatch } from "./router/route-match.js";
-import { unaryCall } from "./transcode/unary-call.js";
+import { withAutoMapping } from "./auto-mapping.js";
+import { callDispatch } from "./transcode/call-dispatch.js";
 
 export interface GatewayOptions extends RouteResolvers {
   readonly table: RouteTable;
@@ -21,6 +22,8 @@ export interface GatewayOptions extends RouteResolvers {
   readonly openapi: unknown;
   /** False once shutdown began: /readyz fails first so load balancers drain us. */
   readonly isReady: () => boolean;
+  /** SPEC §3 autoMapping: RPCs without an HTTP rule as `POST /<pkg>.<Service>/<Method>`. */
+  readonly autoMapping?: boolean;
 }
 
 /**
@@ -30,10 +33,11 @@ export interface GatewayOptions extends RouteResolvers {
  *   errorMiddleware  any throw below → google.rpc.Status JSON; stack traces never leave
  *   opsRoutes        /healthz, /readyz, /openapi.json — before matching, so no proto can shadow them
  *   routeMatch       protogate's matcher: 404, 405 + Allow, or the binding and its path values
- *   unaryCall        path + query + body → bytes → backend → JSON
+ *   callDispatch     per binding kind: unary JSON, HttpBody, server stream, client/bidi stream
  */
 export function createGateway(options: GatewayOptions): Koa {
-  const routes = compileRoutes(options.table, options.codecs, options);
+  const table = options.autoMapping === true ? withAutoMapping(options.table) : options.table;
+  const routes = compileRoutes(table, options.codecs, options);
   const app = new Koa();
   app.proxy = false; // X-Forwarded-For is judged by ClientAddressResolver against trustedProxies
   app.silent = true; // errorMiddleware answers and logs; Koa must not print stacks
@@ -42,6 +46,6 @@ export function createGateway(options: GatewayOptions): Koa {
   app.use(opsRoutes(options));
   app.use(docsPage()); // /docs/: Swagger UI on /openapi.json, from node_modules
   app.use(routeMatch(routes));
-  app.use(unaryCall(options));
+  app.use(callDispatch(options));
   return app;
 }

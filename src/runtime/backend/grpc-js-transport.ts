@@ -1,5 +1,16 @@
 import * as grpc from "@grpc/grpc-js";
-import type { MetadataPairs, Transport, UnaryRequest, UnaryResponse } from "./transport.js";
+import type {
+  BidiStreamCall,
+  ClientStreamCall,
+  MetadataPairs,
+  RequestSink,
+  ResponseStream,
+  ServerStreamRequest,
+  StreamRequest,
+  Transport,
+  UnaryRequest,
+  UnaryResponse,
+} from "./transport.js";
 import { BackendStatusError } from "./transport.js";
 
 export interface GrpcJsTransportOptions {
@@ -62,23 +73,178 @@ export class GrpcJsTransport implements Transport {
           resolve({ message, headers, trailers });
           return;
         }
-        const detailsBin = status.metadata.get(STATUS_DETAILS_KEY)[0];
-        reject(
-          new BackendStatusError(
-            status.code === grpc.status.OK ? grpc.status.INTERNAL : status.code,
-            status.code === grpc.status.OK ? "backend sent no response message" : status.details,
-            detailsBin instanceof Buffer ? detailsBin : undefined,
-            headers,
-            trailers.filter(([key]) => key !== STATUS_DETAILS_KEY),
-          ),
-        );
+        reject(statusError(status, headers, trailers));
       });
     });
+  }
+
+  serverStream(request: ServerStreamRequest): ResponseStream {
+    const call = this.client.makeServerStreamRequest<Buffer, Buffer>(
+      request.path,
+      passThrough,
+      passThrough,
+      toBuffer(request.message),
+      toGrpcMetadata(request.metadata),
+      callOptions(request),
+    );
+    return responseStream(call, request.signal);
+  }
+
+  clientStream(request: StreamRequest): ClientStreamCall {
+    let headers: MetadataPairs = [];
+    let message: Buffer | undefined;
+    let call: grpc.ClientWritableStream<Buffer> | undefined;
+    const response = new Promise<UnaryResponse>((resolve, reject) => {
+      call = this.client.makeClientStreamRequest<Buffer, Buffer>(
+        request.path,
+        passThrough,
+        passThrough,
+        toGrpcMetadata(request.metadata),
+        callOptions(request),
+        (error, value) => {
+          if (!error) message = value;
+        },
+      );
+      call.on("metadata", (received: grpc.Metadata) => {
+        headers = fromGrpcMetadata(received);
+      });
+      call.on("status", (status: grpc.StatusObject) => {
+        const trailers = fromGrpcMetadata(status.metadata);
+        if (status.code === grpc.status.OK && message !== undefined) resolve({ message, headers, trailers });
+        else reject(statusError(status, headers, trailers));
+      });
+    });
+    const started = call as unknown as grpc.ClientWritableStream<Buffer>;
+    cancelOnAbort(started, request.signal);
+    return { requests: requestSink(started), response };
+  }
+
+  bidiStream(request: StreamRequest): BidiStreamCall {
+    const call = this.client.makeBidiStreamRequest<Buffer, Buffer>(
+      request.path,
+      passThrough,
+      passThrough,
+      toGrpcMetadata(request.metadata),
+      callOptions(request),
+    );
+    return { requests: requestSink(call), responses: responseStream(call, request.signal) };
   }
 
   close(): void {
     this.client.close();
   }
+}
+
+function callOptions(request: { readonly deadline: number | undefined }): grpc.CallOptions {
+  return request.deadline === undefined ? {} : { deadline: request.deadline };
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function statusError(status: grpc.StatusObject, headers: MetadataPairs, trailers: MetadataPairs): BackendStatusError {
+  const detailsBin = status.metadata.get(STATUS_DETAILS_KEY)[0];
+  return new BackendStatusError(
+    status.code === grpc.status.OK ? grpc.status.INTERNAL : status.code,
+    status.code === grpc.status.OK ? "backend sent no response message" : status.details,
+    detailsBin instanceof Buffer ? detailsBin : undefined,
+    headers,
+    trailers.filter(([key]) => key !== STATUS_DETAILS_KEY),
+  );
+}
+
+type CancellableCall = { cancel(): void; once(event: "status", listener: () => void): unknown };
+
+function cancelOnAbort(call: CancellableCall, signal: AbortSignal | undefined): void {
+  if (signal === undefined) return;
+  const onAbort = (): void => call.cancel();
+  if (signal.aborted) {
+    call.cancel();
+    return;
+  }
+  signal.addEventListener("abort", onAbort, { once: true });
+  call.once("status", () => signal.removeEventListener("abort", onAbort));
+}
+
+/**
+ * A grpc-js readable call as a pulled stream. grpc-js asks HTTP/2 for the next message only
+ * when its Readable is below its (16-message) high-water mark, so an iterator that is not
+ * pulled stops the backend through HTTP/2 flow control.
+ */
+function responseStream(
+  call: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>,
+  signal: AbortSignal | undefined,
+): ResponseStream {
+  let headers: MetadataPairs = [];
+  let trailers: MetadataPairs = [];
+  let finalStatus: grpc.StatusObject | undefined;
+  const status = new Promise<grpc.StatusObject>((resolve) => {
+    call.once("status", (received: grpc.StatusObject) => {
+      finalStatus = received;
+      trailers = fromGrpcMetadata(received.metadata);
+      resolve(received);
+    });
+  });
+  call.on("metadata", (received: grpc.Metadata) => {
+    headers = fromGrpcMetadata(received);
+  });
+  // The status carries the error; an 'error' nobody listens to would crash the process.
+  call.on("error", () => {});
+  cancelOnAbort(call, signal);
+  async function* messages(): AsyncGenerator<Uint8Array> {
+    try {
+      try {
+        for await (const chunk of call as AsyncIterable<Buffer>) yield chunk;
+      } catch {
+        // Reported by the status below.
+      }
+    } finally {
+      // The consumer left early (client gone, write failed): stop the backend too.
+      if (finalStatus === undefined) call.cancel();
+    }
+    const ended = await status;
+    if (ended.code !== grpc.status.OK) throw statusError(ended, headers, trailers);
+  }
+  return {
+    get headers() {
+      return headers;
+    },
+    get trailers() {
+      return trailers.filter(([key]) => key !== STATUS_DETAILS_KEY);
+    },
+    [Symbol.asyncIterator]: () => messages(),
+  };
+}
+
+/** A grpc-js writable call as a sink that resolves when grpc-js can take more. */
+function requestSink(call: grpc.ClientWritableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>): RequestSink {
+  let over = false;
+  call.on("error", () => {}); // the outcome is the response side's; never an unhandled 'error'
+  call.once("status", () => {
+    over = true;
+    call.emit("protogate-over");
+  });
+  return {
+    write(message: Uint8Array): Promise<boolean> {
+      if (over || call.writableEnded || call.destroyed) return Promise.resolve(false);
+      if (call.write(toBuffer(message))) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const onDrain = (): void => settle(true);
+        const onOver = (): void => settle(false);
+        const settle = (value: boolean): void => {
+          call.off("drain", onDrain);
+          call.off("protogate-over", onOver);
+          resolve(value);
+        };
+        call.once("drain", onDrain);
+        call.once("protogate-over", onOver);
+      });
+    },
+    end(): void {
+      if (!over && !call.writableEnded) call.end();
+    },
+  };
 }
 
 function toGrpcMetadata(pairs: MetadataPairs): grpc.Metadata {
@@ -97,3 +263,4 @@ function fromGrpcMetadata(metadata: grpc.Metadata): MetadataPairs {
   }
   return pairs;
 }
+

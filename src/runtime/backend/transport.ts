@@ -40,8 +40,59 @@ export class BackendStatusError extends Error {
   }
 }
 
+/** What opens a streaming call: as UnaryRequest, without the message. */
+export interface StreamRequest {
+  readonly path: string;
+  readonly metadata: MetadataPairs;
+  readonly deadline: number | undefined;
+  /** Aborting cancels the call; a pending read then throws BackendStatusError(CANCELLED). */
+  readonly signal: AbortSignal | undefined;
+}
+
+export interface ServerStreamRequest extends StreamRequest {
+  readonly message: Uint8Array;
+}
+
+/**
+ * The backend's messages, pulled one at a time: the transport reads (and lets the backend
+ * send) only as fast as the consumer iterates, so a slow HTTP client slows the backend
+ * instead of filling memory. Iteration ends after an OK status and throws
+ * BackendStatusError for any other; leaving the loop early cancels the call.
+ */
+export interface ResponseStream extends AsyncIterable<Uint8Array> {
+  /** Response headers; complete once the first message arrived or iteration ended. */
+  readonly headers: MetadataPairs;
+  /** Trailers; complete once iteration ended. */
+  readonly trailers: MetadataPairs;
+}
+
+/** The request side of a client- or bidi-streaming call. */
+export interface RequestSink {
+  /**
+   * Sends one message; resolves when the transport can take the next one (back-pressure).
+   * Resolves false once the call is over (its outcome comes from the response side).
+   */
+  write(message: Uint8Array): Promise<boolean>;
+  /** Half-closes: no more messages. */
+  end(): void;
+}
+
+export interface ClientStreamCall {
+  readonly requests: RequestSink;
+  /** The one response, or a rejection with BackendStatusError. */
+  readonly response: Promise<UnaryResponse>;
+}
+
+export interface BidiStreamCall {
+  readonly requests: RequestSink;
+  readonly responses: ResponseStream;
+}
+
 export interface Transport {
   /** Resolves with the response, or rejects with BackendStatusError. */
   unary(request: UnaryRequest): Promise<UnaryResponse>;
+  serverStream(request: ServerStreamRequest): ResponseStream;
+  clientStream(request: StreamRequest): ClientStreamCall;
+  bidiStream(request: StreamRequest): BidiStreamCall;
   close(): void;
 }

@@ -19,7 +19,7 @@ export function isJsonContentType(header: string): boolean {
   return true;
 }
 
-function decoderFor(encoding: string): Transform | undefined {
+export function decoderFor(encoding: string): Transform | undefined {
   switch (encoding) {
     case "gzip":
     case "x-gzip":
@@ -47,7 +47,7 @@ function unsupportedType(contentType: string | undefined): GatewayError {
   );
 }
 
-function tooLarge(limit: number): GatewayError {
+export function tooLarge(limit: number): GatewayError {
   return new GatewayError(Code.RESOURCE_EXHAUSTED, `request body exceeds the limit of ${limit} bytes`, { httpStatus: 413 });
 }
 

@@ -6,7 +6,7 @@ import { BackendStatusError } from "../backend/transport.js";
 import { ClientAddressResolver } from "../client-address.js";
 import type { CompiledRoute } from "../compiled-route.js";
 import { gatewayErrorFromBackend } from "../errors/backend-error.js";
-import { Code, GatewayError } from "../errors/gateway-error.js";
+import { Code } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
 import { parseJsonBody, readBodyText } from "./read-body.js";
 import { buildRequest } from "./request.js";
@@ -19,7 +19,7 @@ export interface UnaryCallOptions {
 }
 
 /**
- * The end of the chain for unary RPCs: path values + query + JSON body → request bytes
+ * Unary RPCs with JSON in and out: path values + query + JSON body → request bytes
  * → backend → JSON answer, with metadata both ways and the call's deadline. A client
  * that goes away cancels the backend call.
  */
@@ -28,9 +28,6 @@ export function unaryCall(options: UnaryCallOptions): Middleware {
   return async (ctx) => {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
-    if (route.method.clientStreaming || route.method.serverStreaming) {
-      throw new GatewayError(Code.UNIMPLEMENTED, `rpc ${route.method.name} is streaming; streaming RPCs are not served yet`);
-    }
     let body: unknown;
     if (route.request.body !== undefined) {
       const text = await readBodyText(ctx.req, options.maxBodySize);
