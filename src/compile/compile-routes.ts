@@ -63,6 +63,7 @@ function methodEntry(method: MethodModel): MethodEntry {
     ...(method.idempotency === undefined ? {} : { idempotency: method.idempotency }),
     ...(method.comment === undefined ? {} : { comment: method.comment }),
     file: method.file,
+    ...(method.policy === undefined ? {} : { policy: method.policy }),
   };
 }
 

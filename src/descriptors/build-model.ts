@@ -10,6 +10,7 @@ import type {
 import type { MethodModel, ProtoModel, RawHttpRule, ServiceModel } from "../model/proto-model.js";
 import type { LoadedProtos } from "./load-protos.js";
 import { lineOf } from "./load-protos.js";
+import { policyOptions } from "./policy-options.js";
 
 const SCALARS = new Set<string>([
   "double", "float", "int32", "uint32", "sint32", "fixed32", "sfixed32",
@@ -139,6 +140,8 @@ function serviceModel(service: protobuf.Service, file: string): ServiceModel {
     const idempotency = method.options?.["idempotency_level"];
     const comment = cleanComment(method.comment);
     const httpRule = httpRuleOf(method);
+    const line = lineOf(absolute, new RegExp(`\\brpc\\s+${method.name}\\s*\\(`));
+    const policy = policyOptions(method, service, { file, line });
     return {
       fullName: `${serviceName}.${method.name}`,
       name: method.name,
@@ -150,8 +153,9 @@ function serviceModel(service: protobuf.Service, file: string): ServiceModel {
       ...(idempotency === "NO_SIDE_EFFECTS" || idempotency === "IDEMPOTENT" ? { idempotency } : {}),
       ...(comment === undefined ? {} : { comment }),
       file,
-      line: lineOf(absolute, new RegExp(`\\brpc\\s+${method.name}\\s*\\(`)),
+      line,
       ...(httpRule === undefined ? {} : { httpRule }),
+      ...(policy === undefined ? {} : { policy }),
     };
   });
   return { fullName: serviceName, file, methods };

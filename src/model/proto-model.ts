@@ -1,4 +1,5 @@
 import type { TypeSet } from "./descriptor.js";
+import type { ProtoPolicy } from "./policy.js";
 
 /** One `google.api.http` rule as written (before validation), with nested additional_bindings. */
 export interface RawHttpRule {
@@ -29,6 +30,8 @@ export interface MethodModel {
   readonly file: string;
   readonly line: number;
   readonly httpRule?: RawHttpRule;
+  /** protogate's own policy options (method over service), when set. */
+  readonly policy?: ProtoPolicy;
 }
 
 export interface ServiceModel {

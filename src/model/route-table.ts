@@ -1,6 +1,7 @@
 import type { FieldPath } from "./field-path.js";
 import type { PathTemplate } from "./path-template.js";
 import type { TypeSet } from "./descriptor.js";
+import type { ProtoPolicy } from "./policy.js";
 
 /**
  * Version of the generated ↔ runtime contract. The runtime refuses any other value, so
@@ -41,6 +42,8 @@ export interface MethodEntry {
   readonly comment?: string;
   /** Proto file declaring the service. */
   readonly file: string;
+  /** protogate policy options from the proto; config rules override them at start-up. */
+  readonly policy?: ProtoPolicy;
 }
 
 /** Everything the runtime needs from the protos: the generated artefact. */

@@ -1,0 +1,162 @@
+import { createPublicKey } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
+import type { AuthProviderConfig, PublicKeySource } from "../../config/gateway-config.js";
+
+/** Why a token was refused, worded for `error_description` (no secrets, no token text). */
+export class TokenError extends Error {
+  override name = "TokenError";
+}
+
+/** The keys could not be fetched (issuer or JWKS URL down): our problem, not the client's. */
+export class KeySourceError extends Error {
+  override name = "KeySourceError";
+}
+
+export interface VerifierOptions {
+  /** Minimum time between two JWKS fetches triggered by an unknown `kid`. Default 30s. */
+  readonly refreshCooldownMs?: number;
+  /** A fetched JWKS is reused this long before it is fetched again. Default 10m. */
+  readonly cacheMaxAgeMs?: number;
+  /** Bound on one JWKS or discovery fetch. Default 5s. */
+  readonly fetchTimeoutMs?: number;
+}
+
+/** Where the keys come from, as the verifier sees it; config's sources plus OIDC discovery. */
+export type KeySource = PublicKeySource | { readonly kind: "oidc-discovery"; readonly issuer: string };
+
+/**
+ * A provider as the verifier takes it: the config's, or wider — EdDSA and OIDC discovery
+ * are supported here before the config schema names them.
+ */
+export interface ProviderSpec extends Omit<AuthProviderConfig, "publicKeys" | "algorithms"> {
+  readonly publicKeys: KeySource | undefined;
+  /** Allow-list of JWS `alg` values; `none` is refused whatever this says. */
+  readonly algorithms: readonly string[];
+}
+
+const HMAC = /^HS(?:256|384|512)$/;
+
+/**
+ * Verifies the JWTs of one provider with jose. The token's `alg` must be on the
+ * provider's allow-list (so never `none`), and picks the key: HS* only the secret, every
+ * other algorithm only public keys — a public key is never an HMAC secret. Keys from a
+ * JWKS URL (or OIDC discovery) are cached; an unknown `kid` refetches at most once per
+ * cooldown, so a flood of made-up kids does not hammer the issuer. `jku`, `x5u` and
+ * embedded `jwk` headers are never followed: keys only come from the configuration.
+ */
+export class JwtVerifier {
+  readonly id: string;
+  private readonly getKey: JWTVerifyGetKey;
+
+  constructor(
+    private readonly spec: ProviderSpec,
+    options: VerifierOptions = {},
+  ) {
+    this.id = spec.id;
+    const secret = spec.secret === undefined ? undefined : new TextEncoder().encode(spec.secret);
+    const publicKeys = spec.publicKeys === undefined ? undefined : publicKeyGetter(spec.publicKeys, options);
+    this.getKey = async (header, token) => {
+      const alg = header.alg ?? "";
+      if (HMAC.test(alg)) {
+        if (secret === undefined) throw new TokenError(`algorithm ${alg} is not allowed`);
+        return secret;
+      }
+      if (publicKeys === undefined) throw new TokenError(`algorithm ${alg} is not allowed`);
+      return publicKeys(header, token);
+    };
+  }
+
+  /** The verified payload, or TokenError / KeySourceError. */
+  async verify(token: string): Promise<JWTPayload> {
+    try {
+      const { payload } = await jwtVerify(token, this.getKey, {
+        algorithms: this.spec.algorithms.filter((alg) => alg !== "none"),
+        clockTolerance: this.spec.clockSkewMs / 1000,
+        ...(this.spec.issuer === undefined ? {} : { issuer: this.spec.issuer }),
+        ...(this.spec.audiences === undefined ? {} : { audience: [...this.spec.audiences] }),
+      });
+      return payload;
+    } catch (reason: unknown) {
+      throw describe(reason);
+    }
+  }
+}
+
+function publicKeyGetter(source: KeySource, options: VerifierOptions): JWTVerifyGetKey {
+  const remote = {
+    cooldownDuration: options.refreshCooldownMs ?? 30_000,
+    cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+    timeoutDuration: options.fetchTimeoutMs ?? 5000,
+  };
+  switch (source.kind) {
+    case "jwks-url":
+      return createRemoteJWKSet(new URL(source.url), remote);
+    case "jwks-file": {
+      // Read once at start-up: a broken file stops the gateway instead of failing every call.
+      const jwks = createLocalJWKSet(JSON.parse(readFileSync(source.path, "utf8")) as Parameters<typeof createLocalJWKSet>[0]);
+      return (header, token) => jwks(header, token);
+    }
+    case "public-key-file": {
+      const key: KeyObject = createPublicKey(readFileSync(source.path));
+      return () => key;
+    }
+    case "oidc-discovery":
+      return discoveredJwks(source.issuer, remote);
+  }
+}
+
+/** `issuer` → `/.well-known/openid-configuration` → `jwks_uri`, fetched once and kept. */
+function discoveredJwks(
+  issuer: string,
+  remote: { cooldownDuration: number; cacheMaxAge: number; timeoutDuration: number },
+): JWTVerifyGetKey {
+  let jwks: Promise<JWTVerifyGetKey> | undefined;
+  const discover = async (): Promise<JWTVerifyGetKey> => {
+    const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+    let document: unknown;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(remote.timeoutDuration), redirect: "error" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      document = await response.json();
+    } catch (reason: unknown) {
+      throw new KeySourceError(`OIDC discovery at ${url} failed: ${reason instanceof Error ? reason.message : String(reason)}`);
+    }
+    const jwksUri = typeof document === "object" && document !== null ? (document as Record<string, unknown>)["jwks_uri"] : undefined;
+    if (typeof jwksUri !== "string") throw new KeySourceError(`OIDC discovery at ${url} has no jwks_uri`);
+    return createRemoteJWKSet(new URL(jwksUri), remote);
+  };
+  return async (header, token) => {
+    // A failed discovery is retried on the next token, not cached forever.
+    jwks ??= discover().catch((reason: unknown) => {
+      jwks = undefined;
+      throw reason;
+    });
+    return (await jwks)(header, token);
+  };
+}
+
+function describe(reason: unknown): Error {
+  if (reason instanceof TokenError || reason instanceof KeySourceError) return reason;
+  if (reason instanceof errors.JWTExpired) return new TokenError("token expired");
+  if (reason instanceof errors.JWTClaimValidationFailed) {
+    if (reason.claim === "nbf") return new TokenError("token not yet valid");
+    if (reason.claim === "iss") return new TokenError("unexpected issuer");
+    if (reason.claim === "aud") return new TokenError("unexpected audience");
+    return new TokenError(`invalid ${reason.claim} claim`);
+  }
+  if (reason instanceof errors.JOSEAlgNotAllowed) return new TokenError("algorithm not allowed");
+  if (reason instanceof errors.JWSSignatureVerificationFailed) return new TokenError("signature verification failed");
+  if (reason instanceof errors.JWKSNoMatchingKey || reason instanceof errors.JWKSMultipleMatchingKeys) return new TokenError("no matching signing key");
+  if (reason instanceof errors.JWKSTimeout) return new KeySourceError("JWKS fetch timed out");
+  if (reason instanceof errors.JWKSInvalid) return new KeySourceError("JWKS is invalid");
+  if (reason instanceof errors.JOSEError && reason.code === "ERR_JOSE_GENERIC") return new KeySourceError(`JWKS fetch failed: ${reason.message}`);
+  if (reason instanceof errors.JOSEError) return new TokenError("malformed token");
+  // fetch() rejects with TypeError("fetch failed") when the JWKS host is unreachable.
+  if (reason instanceof TypeError && reason.message === "fetch failed") return new KeySourceError("JWKS fetch failed");
+  if (reason instanceof TypeError) return new TokenError("key does not fit the token's algorithm");
+  // fetch failures (issuer down) surface as plain errors from createRemoteJWKSet.
+  return new KeySourceError(`signing keys unavailable: ${reason instanceof Error ? reason.message : String(reason)}`);
+}
