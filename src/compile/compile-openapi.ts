@@ -188,7 +188,10 @@ class OpenApiCompiler {
       const index = bindingIndex.get(route.rpc) ?? 0;
       bindingIndex.set(route.rpc, index + 1);
       const tag = this.serviceLabel(method.service);
-      if (!tags.some((t) => t.name === tag)) tags.push({ name: tag });
+      if (!tags.some((t) => t.name === tag)) {
+        const about = method.serviceComment === undefined ? "" : normalizeComment(method.serviceComment);
+        tags.push(about === "" ? { name: tag } : { name: tag, description: about });
+      }
       this.place(route, method, index);
     }
     this.referenced.add(STATUS_TYPE);

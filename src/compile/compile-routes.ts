@@ -23,7 +23,7 @@ export function compileRoutes(model: ProtoModel, generator: string): RouteTable 
   const seen = new Map<string, MethodModel>();
   for (const service of model.services) {
     for (const method of service.methods) {
-      methods.push(methodEntry(method));
+      methods.push(service.comment === undefined ? methodEntry(method) : { ...methodEntry(method), serviceComment: service.comment });
       for (const binding of bindingsOf(method, model.types)) {
         const key = `${binding.httpMethod} ${templateKey(binding.template)}`;
         const first = seen.get(key);

@@ -158,7 +158,8 @@ function serviceModel(service: protobuf.Service, file: string): ServiceModel {
       ...(policy === undefined ? {} : { policy }),
     };
   });
-  return { fullName: serviceName, file, methods };
+  const comment = cleanComment(service.comment);
+  return { fullName: serviceName, file, methods, ...(comment === undefined ? {} : { comment }) };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface MethodModel {
 export interface ServiceModel {
   readonly fullName: string;
   readonly file: string;
+  /** Leading comment in the proto, for OpenAPI. */
+  readonly comment?: string;
   readonly methods: readonly MethodModel[];
 }
 

@@ -42,6 +42,8 @@ export interface MethodEntry {
   readonly comment?: string;
   /** Proto file declaring the service. */
   readonly file: string;
+  /** Leading comment of the service, for OpenAPI (its tag's description). */
+  readonly serviceComment?: string;
   /** protogate policy options from the proto; config rules override them at start-up. */
   readonly policy?: ProtoPolicy;
 }

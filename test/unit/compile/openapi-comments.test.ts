@@ -7,11 +7,13 @@ import type { EnumModel } from "../../../src/model/descriptor.js";
 import { ROUTE_TABLE_FORMAT } from "../../../src/model/route-table.js";
 import { writeTempFiles } from "../../helpers/temp-dir.js";
 
-// A proto string through the real loader: enum and enum-value comments reach the model, then OpenAPI.
+// A proto string through the real loader: service, enum and enum-value comments reach the model, then OpenAPI.
 const PROTO = [
   'syntax = "proto3";',
   "package e.v1;",
   'import "google/api/annotations.proto";',
+  "// Paints things.",
+  "// In colours.",
   "service Colors {",
   '  rpc Paint(PaintRequest) returns (PaintRequest) { option (google.api.http) = { post: "/v1/paint" body: "*" }; }',
   "}",
@@ -70,6 +72,18 @@ test("compileOpenapi: enum comments describe the string enum, commented values a
     enum: ["COLOR_UNSPECIFIED", "COLOR_RED", "COLOR_BLUE"],
   });
   t.deepEqual(doc.components.schemas["e.v1.Shade"], { type: "string", enum: ["SHADE_UNSPECIFIED", "SHADE_DARK"] });
+});
+
+test("buildModel → compileRoutes: the service comment reaches every MethodEntry of the service", (t) => {
+  t.is(model.services[0]?.comment, "Paints things.\nIn colours.");
+  t.deepEqual(compileRoutes(model, "protogate test").methods.map((m) => [m.name, m.serviceComment]), [["e.v1.Colors.Paint", "Paints things.\nIn colours."]]);
+});
+
+test("compileOpenapi: a service comment is its tag's description; no comment, no description", (t) => {
+  const table = compileRoutes(model, "protogate test");
+  t.deepEqual(compileOpenapi(table).tags, [{ name: "Colors", description: "Paints things.\nIn colours." }]);
+  const bare = { ...table, methods: table.methods.map(({ serviceComment: _, ...m }) => m) };
+  t.deepEqual(compileOpenapi(bare).tags, [{ name: "Colors" }]);
 });
 
 test("compileOpenapi: value comments alone still describe the enum", (t) => {
