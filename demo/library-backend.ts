@@ -137,6 +137,7 @@ export function libraryImplementation(store: LibraryStore, log: Log = () => {}):
     PublishBook: unary(store, log, "PublishBook", (r: m.PublishBookRequest) => store.publishBook(r)),
     SearchBooks: unary(store, log, "SearchBooks", (r: m.SearchBooksRequest) => store.searchBooks(r)),
     GetBookAsset: unary(store, log, "GetBookAsset", (r: m.GetBookAssetRequest) => store.getBookAsset(r)),
+    GetBookCover: unary(store, log, "GetBookCover", (r: m.GetBookCoverRequest) => store.getBookCover(r)),
     StreamBooks: streamBooks(store, log),
     BorrowBook: unary(store, log, "BorrowBook", (r: m.BorrowBookRequest) => store.borrowBook(r)),
   };

@@ -174,6 +174,16 @@ export interface GetBookAssetRequest {
   name: string;
 }
 
+export interface GetBookCoverRequest {
+  name: string;
+}
+
+/** google.api.HttpBody */
+export interface HttpBody {
+  content_type: string;
+  data: Uint8Array;
+}
+
 export interface StreamBooksRequest {
   parent: string;
   filter: string;

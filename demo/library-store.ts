@@ -336,6 +336,13 @@ export class LibraryStore {
     };
   }
 
+  /** The cover as raw bytes (google.api.HttpBody); NOT_FOUND for a book without one. */
+  getBookCover(request: m.GetBookCoverRequest): m.HttpBody {
+    const book = this.requireBook(request.name, "name");
+    if (book.cover_thumbnail.length === 0) throw notFound("BookAsset", `${request.name}/cover`);
+    return { content_type: "image/png", data: book.cover_thumbnail };
+  }
+
   getBookAsset(request: m.GetBookAssetRequest): m.BookAsset {
     const match = ASSET_NAME.exec(request.name);
     if (match === null) {

@@ -34,7 +34,7 @@ test("buf build: protos build offline against the bundled googleapis", async (t)
   const image = JSON.parse(result.stdout) as { file: Array<{ name: string; service?: Array<{ name: string; method: unknown[] }> }> };
   const library = image.file.find((file) => file.name === "library/v1/library.proto");
   t.is(library?.service?.[0]?.name, "LibraryService");
-  t.is(library?.service?.[0]?.method.length, 15);
+  t.is(library?.service?.[0]?.method.length, 16);
 });
 
 test("buf format: protos are already formatted", async (t) => {

@@ -168,6 +168,14 @@ test("GetBookAsset: the ** path names a file of the book", async (t) => {
   t.is(missing.error?.details, 'asset "shelves/fiction/books/dune/assets/nope.txt" not found');
 });
 
+test("GetBookCover: the cover as a google.api.HttpBody; NOT_FOUND for a book without one", async (t) => {
+  const cover = await library.call("GetBookCover", { name: "shelves/fiction/books/dune" });
+  t.is(cover.response?.["content_type"], "image/png");
+  t.is((cover.response?.["data"] as Buffer).subarray(1, 4).toString(), "PNG");
+  const missing = await library.call("GetBookCover", { name: "shelves/fiction/books/nope" });
+  t.is(missing.error?.code, 5);
+});
+
 test("SearchBooks: every word must match; read_mask keeps only the named fields", async (t) => {
   const reply = await library.call("SearchBooks", { query: "WIZARD earthsea", read_mask: { paths: ["name", "title"] } });
   t.is(reply.error, null);
