@@ -4,13 +4,14 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { createCodecRegistry } from "../codec/index.js";
 import type { BackendConfig, GatewayConfig } from "../config/gateway-config.js";
-import { resolveBackend, resolveRule } from "../config/resolve-backends.js";
+import { resolveBackend } from "../config/resolve-backends.js";
 import type { MethodEntry } from "../model/route-table.js";
 import { BackendPool } from "../runtime/backend/backend-pool.js";
 import type { BackendTarget } from "../runtime/backend/backend-pool.js";
 import { GrpcJsTransport } from "../runtime/backend/grpc-js-transport.js";
 import { createGateway } from "../runtime/gateway.js";
 import { loadGenerated } from "../runtime/load-generated.js";
+import { buildPolicyLayer } from "../runtime/policy/build-policy-layer.js";
 import { ExitCode } from "./exit-codes.js";
 import type { CommandFlags } from "./main.js";
 import { buildApi } from "./build-table.js";
@@ -30,6 +31,8 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
   const logger = pino({ level: config.logging.level, base: undefined });
   const codecs = createCodecRegistry(table.types, config.json);
+  // Every RPC's auth / rate limit / cache / timeout, resolved once (proto options, then config rules).
+  const policy = buildPolicyLayer(table, config, logger);
 
   const targets = new Map<BackendConfig, BackendTarget>();
   const pool = new BackendPool((method: MethodEntry) => {
@@ -72,7 +75,8 @@ export async function runServe(flags: CommandFlags): Promise<number> {
     autoMapping: config.autoMapping,
     isReady: () => ready,
     transportFor: (method) => pool.transportFor(method),
-    timeoutFor: (method) => minDefined(pool.timeoutFor(method), resolveRule(config, method.name).timeoutMs),
+    timeoutFor: (method) => minDefined(pool.timeoutFor(method), policy.layer.policies.get(method.name)?.timeoutMs),
+    policy: policy.layer,
   });
 
   const server = createServer(app.callback());
@@ -90,6 +94,8 @@ export async function runServe(flags: CommandFlags): Promise<number> {
     } else socket.destroy();
   });
 
+  // A Redis rate-limit store gets a moment to connect before we take traffic.
+  await policy.ready();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.listen.port, config.listen.host, () => {
@@ -117,6 +123,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
       server.close(() => {
         clearTimeout(force);
         pool.close();
+        void policy.close();
         logger.info({ msg: "stopped" });
         logger.flush();
         resolve(ExitCode.OK);

@@ -7,6 +7,10 @@ import { compileRoutes } from "./compiled-route.js";
 import { errorMiddleware } from "./errors/error-middleware.js";
 import { docsPage } from "./ops/docs-page.js";
 import { opsRoutes } from "./ops/ops-routes.js";
+import { auth } from "./policy/auth.js";
+import { responseCache } from "./policy/cache.js";
+import type { PolicyLayer } from "./policy/policy-layer.js";
+import { rateLimit } from "./policy/rate-limit.js";
 import { requestContext } from "./request-context.js";
 import { routeMatch } from "./router/route-match.js";
 import { withAutoMapping } from "./auto-mapping.js";
@@ -22,6 +26,8 @@ export interface GatewayOptions extends RouteResolvers {
   readonly openapi: unknown;
   /** False once shutdown began: /readyz fails first so load balancers drain us. */
   readonly isReady: () => boolean;
+  /** Per-method auth, rate limits and cache (runtime/policy); every method is open without it. */
+  readonly policy?: PolicyLayer;
   /** SPEC §3 autoMapping: RPCs without an HTTP rule as `POST /<pkg>.<Service>/<Method>`. */
   readonly autoMapping?: boolean;
 }
@@ -33,6 +39,9 @@ export interface GatewayOptions extends RouteResolvers {
  *   errorMiddleware  any throw below → google.rpc.Status JSON; stack traces never leave
  *   opsRoutes        /healthz, /readyz, /openapi.json — before matching, so no proto can shadow them
  *   routeMatch       protogate's matcher: 404, 405 + Allow, or the binding and its path values
+ *   auth             JWT per method: 401/403 before any budget is spent or any cache is read
+ *   rateLimit        after auth so `key: sub` sees the verified subject; before the cache, so hits count too
+ *   responseCache    GET: ETag/304, and cached answers keyed by the verified subject (so after auth)
  *   callDispatch     per binding kind: unary JSON, HttpBody, server stream, client/bidi stream
  */
 export function createGateway(options: GatewayOptions): Koa {
@@ -46,6 +55,11 @@ export function createGateway(options: GatewayOptions): Koa {
   app.use(opsRoutes(options));
   app.use(docsPage()); // /docs/: Swagger UI on /openapi.json, from node_modules
   app.use(routeMatch(routes));
+  if (options.policy !== undefined) {
+    app.use(auth(options.policy, options.logger));
+    app.use(rateLimit(options.policy, options.trustedProxies));
+    app.use(responseCache(options.policy));
+  }
   app.use(callDispatch(options));
   return app;
 }

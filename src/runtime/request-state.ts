@@ -1,3 +1,4 @@
+import type { JWTPayload } from "jose";
 import type { CompiledRoute } from "./compiled-route.js";
 
 /**
@@ -13,6 +14,10 @@ export interface RequestState {
   pathValues?: readonly string[];
   /** route-match: the raw query string (no `?`), still percent-encoded. */
   rawQuery?: string;
+  /** auth: the verified JWT payload, when the method has an auth policy and a valid token came. */
+  claims?: JWTPayload;
+  /** auth: the verified token's `sub`, for `key: sub` rate limits and per-subject caching. */
+  subject?: string;
   /** The gRPC code of the answer, for the access log and metrics. */
   grpcCode?: number;
 }

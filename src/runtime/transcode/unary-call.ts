@@ -4,6 +4,7 @@ import { metadataFromHeaders, parseGrpcTimeout, responseHeadersFromMetadata } fr
 import type { MetadataPairs } from "../backend/transport.js";
 import { BackendStatusError } from "../backend/transport.js";
 import { ClientAddressResolver } from "../client-address.js";
+import { withClaims } from "../policy/claims-metadata.js";
 import type { CompiledRoute } from "../compiled-route.js";
 import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code } from "../errors/gateway-error.js";
@@ -34,7 +35,8 @@ export function unaryCall(options: UnaryCallOptions): Middleware {
       body = text === "" ? undefined : parseJsonBody(text);
     }
     const message = buildRequest(route.request, state.pathValues ?? [], state.rawQuery ?? "", body);
-    const metadata = outgoingMetadata(ctx, addresses, state.requestId);
+    // Verified claims are added after the client's headers, which can never carry x-jwt-*.
+    const metadata = withClaims(outgoingMetadata(ctx, addresses, state.requestId), state);
     const deadline = deadlineFor(route, ctx.get("grpc-timeout") || undefined);
 
     const abort = new AbortController();

@@ -1,0 +1,67 @@
+import type { Middleware } from "koa";
+import type { Logger } from "pino";
+import type { CompiledRoute } from "../compiled-route.js";
+import { Code, GatewayError } from "../errors/gateway-error.js";
+import { requestState } from "../request-state.js";
+import { KeySourceError, TokenError } from "./jwt-verifier.js";
+import type { PolicyLayer } from "./policy-layer.js";
+import { grantedScopes, policyOf } from "./policy-layer.js";
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9_.~+/=-]+)[ \t]*$/i;
+
+/**
+ * JWT auth per method (SPEC §7). Methods without an auth policy are open and their
+ * Authorization header is not looked at (it is still forwarded, SPEC §5). With
+ * `required: false` a present token must be valid — a bad token is a 401, as Envoy's
+ * `allow_missing` — and its absence is fine. A verified token's claims go to
+ * `state.claims` / `state.subject`, which the metadata step turns into `x-jwt-*`.
+ */
+export function auth(layer: PolicyLayer, logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const state = requestState(ctx);
+    const rule = policyOf(layer, state.route as CompiledRoute)?.auth;
+    if (rule === undefined) return next();
+    const header = ctx.get("authorization");
+    if (header === "") {
+      if (rule.required) throw unauthenticated("missing bearer token", false);
+      return next();
+    }
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) throw unauthenticated("the Authorization header is not a Bearer token", true);
+    const verifier = layer.verifiers.get(rule.provider);
+    if (verifier === undefined) throw new GatewayError(Code.INTERNAL, "internal error", { cause: new Error(`no verifier for provider ${rule.provider}`) });
+    let claims;
+    try {
+      claims = await verifier.verify(token);
+    } catch (reason: unknown) {
+      if (reason instanceof TokenError) throw unauthenticated(reason.message, true);
+      if (reason instanceof KeySourceError) {
+        logger.error({ requestId: state.requestId, provider: rule.provider, err: reason.message }, "auth keys unavailable");
+        throw new GatewayError(Code.UNAVAILABLE, "cannot verify the token now: signing keys unavailable", { cause: reason });
+      }
+      throw reason;
+    }
+    if (rule.scopes.length > 0) {
+      const granted = grantedScopes(claims);
+      const missing = rule.scopes.filter((scope) => !granted.has(scope));
+      if (missing.length > 0) {
+        throw new GatewayError(Code.PERMISSION_DENIED, `missing scope ${missing.join(" ")}`, {
+          headers: { "WWW-Authenticate": `Bearer error="insufficient_scope", scope="${rule.scopes.join(" ")}"` },
+        });
+      }
+    }
+    state.claims = claims;
+    if (typeof claims.sub === "string") state.subject = claims.sub;
+    return next();
+  };
+}
+
+/** RFC 6750 §3: no error code when the request had no token at all. */
+function unauthenticated(description: string, hadToken: boolean): GatewayError {
+  const quoted = description.replace(/["\\]/g, "");
+  return new GatewayError(Code.UNAUTHENTICATED, hadToken ? `invalid token: ${description}` : description, {
+    headers: {
+      "WWW-Authenticate": hadToken ? `Bearer realm="protogate", error="invalid_token", error_description="${quoted}"` : `Bearer realm="protogate"`,
+    },
+  });
+}

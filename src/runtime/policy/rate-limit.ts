@@ -1,0 +1,135 @@
+import type { Middleware } from "koa";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { RateLimitRule, StoreErrorPolicy } from "../../config/gateway-config.js";
+import { ClientAddressResolver } from "../client-address.js";
+import type { CompiledRoute } from "../compiled-route.js";
+import { Code, GatewayError } from "../errors/gateway-error.js";
+import { requestState } from "../request-state.js";
+import type { PolicyLayer } from "./policy-layer.js";
+import type { MethodPolicy } from "./resolve-policy.js";
+
+export type RateLimitStore =
+  | { readonly kind: "memory" }
+  /** `timeoutMs` bounds every store call: a slower answer counts as a store error. */
+  | { readonly kind: "redis"; readonly client: Redis; readonly timeoutMs: number };
+
+/** The outcome of one `consume`. */
+export type Decision =
+  | { readonly kind: "allowed" | "limited"; readonly limit: number; readonly remaining: number; readonly resetMs: number }
+  /** The store did not answer; the rule's onStoreError says what happens. */
+  | { readonly kind: "store-error"; readonly policy: StoreErrorPolicy };
+
+const KEY_PREFIX = "protogate:rl";
+
+/**
+ * One limiter per rate-limited RPC, built at start-up. A rule allows `burst` requests
+ * at once and `requests` per `per` on average: `burst` points per window of
+ * `per × burst / requests` (with the default burst = requests, simply `requests` per `per`).
+ * With Redis every replica counts in the same keys, so the budget is shared.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<string, { limiter: RateLimiterAbstract; rule: RateLimitRule }>();
+  /** Store calls that failed or timed out, for metrics. */
+  storeErrors = 0;
+  private failing = false;
+
+  constructor(
+    policies: ReadonlyMap<string, MethodPolicy>,
+    private readonly store: RateLimitStore,
+    private readonly logger: Logger,
+  ) {
+    for (const [method, policy] of policies) {
+      const rule = policy.rateLimit;
+      if (rule === undefined) continue;
+      const options = { keyPrefix: `${KEY_PREFIX}:${method}`, points: rule.burst, duration: (rule.perMs * rule.burst) / rule.requests / 1000 };
+      const limiter =
+        store.kind === "memory"
+          ? new RateLimiterMemory(options)
+          : new RateLimiterRedis({ ...options, storeClient: store.client, rejectIfRedisNotReady: true });
+      this.limiters.set(method, { limiter, rule });
+    }
+  }
+
+  /** Takes one point for `key` of `method`; never throws, never waits longer than the store timeout. */
+  async consume(method: string, key: string): Promise<Decision | undefined> {
+    const entry = this.limiters.get(method);
+    if (entry === undefined) return undefined;
+    const { limiter, rule } = entry;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const call = limiter.consume(key, 1);
+      const result = this.store.kind === "memory"
+        ? await call
+        : await Promise.race([
+            call,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`rate-limit store did not answer within ${(this.store as { timeoutMs: number }).timeoutMs}ms`)), (this.store as { timeoutMs: number }).timeoutMs);
+            }),
+          ]);
+      this.recovered();
+      return { kind: "allowed", limit: rule.burst, remaining: result.remainingPoints, resetMs: result.msBeforeNext };
+    } catch (reason: unknown) {
+      if (reason instanceof RateLimiterRes) {
+        this.recovered();
+        return { kind: "limited", limit: rule.burst, remaining: 0, resetMs: reason.msBeforeNext };
+      }
+      this.storeErrors++;
+      if (!this.failing) {
+        // Logged once per outage, counted every time: a down Redis must not flood the log.
+        this.failing = true;
+        this.logger.error({ err: reason instanceof Error ? reason.message : String(reason), onStoreError: rule.onStoreError }, "rate-limit store unavailable");
+      }
+      return { kind: "store-error", policy: rule.onStoreError };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.logger.info({ storeErrors: this.storeErrors }, "rate-limit store answering again");
+  }
+}
+
+/**
+ * Per-method rate limits (SPEC §7): 429 RESOURCE_EXHAUSTED with Retry-After when the
+ * key's budget is spent; RateLimit-Limit / -Remaining / -Reset on every answer of a
+ * limited method. Keys: client IP (X-Forwarded-For only from trusted proxies), the
+ * verified `sub`, or a header — the last two fall back to the IP when absent.
+ */
+export function rateLimit(layer: PolicyLayer, trustedProxies: readonly string[]): Middleware {
+  const addresses = new ClientAddressResolver(trustedProxies);
+  return async (ctx, next) => {
+    const state = requestState(ctx);
+    const route = state.route as CompiledRoute;
+    const rule = layer.policies.get(route.method.name)?.rateLimit;
+    if (rule === undefined) return next();
+    const ip = (): string => `ip:${addresses.resolve(ctx.socket.remoteAddress ?? "", ctx.get("x-forwarded-for") || undefined).clientIp}`;
+    let key: string;
+    if (rule.key.kind === "sub") key = state.subject === undefined ? ip() : `sub:${state.subject}`;
+    else if (rule.key.kind === "header") {
+      const value = ctx.get(rule.key.name);
+      key = value === "" ? ip() : `header:${value}`;
+    } else key = ip();
+
+    const decision = await layer.rateLimits.consume(route.method.name, key);
+    if (decision === undefined || decision.kind === "store-error") {
+      if (decision?.policy === "deny") throw new GatewayError(Code.UNAVAILABLE, "rate limit store unavailable; try again later");
+      return next();
+    }
+    const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+    ctx.set("RateLimit-Limit", String(decision.limit));
+    ctx.set("RateLimit-Remaining", String(decision.remaining));
+    ctx.set("RateLimit-Reset", String(resetSeconds));
+    if (decision.kind === "limited") {
+      throw new GatewayError(Code.RESOURCE_EXHAUSTED, `rate limit exceeded: ${rule.requests} requests per ${rule.perMs / 1000}s`, {
+        headers: { "Retry-After": String(resetSeconds) },
+      });
+    }
+    return next();
+  };
+}
