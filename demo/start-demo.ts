@@ -38,7 +38,7 @@ process.stderr.write(`[library-backend] serving library.v1.LibraryService on ${b
 // not twice. stdout/stderr are piped only to spot the ready line; all of it is echoed.
 const gateway = spawn(
   process.execPath,
-  [GATEWAY_CLI, "serve", "--proto-path", "protos", "--backend", backend.address, "--listen", listen],
+  [GATEWAY_CLI, "serve", "--config", "demo/demo-config.yaml", "--proto-path", "protos", "--backend", backend.address, "--listen", listen],
   { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true },
 );
 
