@@ -7,6 +7,7 @@ import { loadProtos } from "../descriptors/load-protos.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { resolveRule } from "../config/resolve-backends.js";
 import type { RouteTable } from "../model/route-table.js";
+import { withAutoMapping } from "../runtime/auto-mapping.js";
 import { UsageError } from "./exit-codes.js";
 import { VERSION } from "./version.js";
 
@@ -23,7 +24,8 @@ export function buildApi(config: GatewayConfig): BuiltApi {
 }
 
 export function openapiFor(table: RouteTable, config: GatewayConfig): unknown {
-  return compileOpenapi(table, {
+  // The routes serve answers: with autoMapping, also `POST /pkg.Service/Method` for unbound RPCs.
+  return compileOpenapi(config.autoMapping ? withAutoMapping(table) : table, {
     title: "protogate API",
     version: VERSION,
     useProtoNames: config.json.useProtoNames,

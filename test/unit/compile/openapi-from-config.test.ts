@@ -64,3 +64,13 @@ test("openapiFor: without auth or rules the document has no security at all", (t
   t.false("securitySchemes" in plain.components);
   t.false(JSON.stringify(plain.paths).includes('"security"'));
 });
+
+test("openapiFor: with autoMapping the unbound RPCs are documented as POST /pkg.Service/Method, body the whole request", async (t) => {
+  const mapped = openapiFor(table, parseConfigText("autoMapping: true", { file: undefined, baseDir: process.cwd(), env: {} })) as OpenApiDocument;
+  const borrow = mapped.paths["/library.v1.LibraryService/BorrowBook"]?.post;
+  t.is(borrow?.["x-protogate-rpc"], "library.v1.LibraryService.BorrowBook");
+  t.deepEqual(borrow?.requestBody, { content: { "application/json": { schema: { $ref: "#/components/schemas/library.v1.BorrowBookRequest" } } } });
+  t.is(doc.paths["/library.v1.LibraryService/BorrowBook"], undefined, "off by default");
+  const result = await validate(structuredClone(mapped) as unknown as OpenAPIV3_1.Document);
+  t.deepEqual(result.valid ? [] : result.errors.map((e) => e.message), []);
+});
