@@ -4,7 +4,12 @@ import type { CodecRegistry } from "../codec/index.js";
 import type { RouteTable } from "../model/route-table.js";
 import type { RouteResolvers } from "./compiled-route.js";
 import { compileRoutes } from "./compiled-route.js";
+import type { CorsConfig } from "../config/gateway-config.js";
 import { errorMiddleware } from "./errors/error-middleware.js";
+import { cors } from "./ops/cors.js";
+import type { GatewayMetrics } from "./ops/metrics.js";
+import { metricsMiddleware } from "./ops/metrics.js";
+import type { ReadinessReport } from "./ops/readiness.js";
 import { docsPage } from "./ops/docs-page.js";
 import { opsRoutes } from "./ops/ops-routes.js";
 import { auth } from "./policy/auth.js";
@@ -26,16 +31,25 @@ export interface GatewayOptions extends RouteResolvers {
   readonly openapi: unknown;
   /** False once shutdown began: /readyz fails first so load balancers drain us. */
   readonly isReady: () => boolean;
-  /** Per-method auth, rate limits and cache (runtime/policy); every method is open without it. */
-  readonly policy?: PolicyLayer;
   /** SPEC §3 autoMapping: RPCs without an HTTP rule as `POST /<pkg>.<Service>/<Method>`. */
   readonly autoMapping?: boolean;
+  /** Backend reachability for /readyz (ops/readiness.ts); without it /readyz only reflects shutdown. */
+  readonly backendReadiness?: (() => Promise<ReadinessReport>) | undefined;
+  /** Prometheus metrics and /metrics; none when undefined. */
+  readonly metrics?: GatewayMetrics | undefined;
+  /** CORS is off when undefined. */
+  readonly cors?: CorsConfig | undefined;
+  /** Per-method auth, rate limits and cache (runtime/policy); every method is open without it. */
+  readonly policy?: PolicyLayer;
 }
 
 /**
  * The Koa app, and the one place the middleware order is set. Outermost first:
  *
  *   requestContext   X-Request-Id on every response; one access-log line per request
+ *   metrics          counts and times every request (ops and errors too), so it wraps all below
+ *   cors             answers preflights for every transcoded path before matching (never 404/405);
+ *                    outside errorMiddleware so error answers carry the CORS headers too
  *   errorMiddleware  any throw below → google.rpc.Status JSON; stack traces never leave
  *   opsRoutes        /healthz, /readyz, /openapi.json — before matching, so no proto can shadow them
  *   routeMatch       protogate's matcher: 404, 405 + Allow, or the binding and its path values
@@ -51,6 +65,8 @@ export function createGateway(options: GatewayOptions): Koa {
   app.proxy = false; // X-Forwarded-For is judged by ClientAddressResolver against trustedProxies
   app.silent = true; // errorMiddleware answers and logs; Koa must not print stacks
   app.use(requestContext(options.logger));
+  if (options.metrics !== undefined) app.use(metricsMiddleware(options.metrics));
+  if (options.cors !== undefined) app.use(cors(options.cors, routes));
   app.use(errorMiddleware(options.logger));
   app.use(opsRoutes(options));
   app.use(docsPage()); // /docs/: Swagger UI on /openapi.json, from node_modules

@@ -6,7 +6,11 @@ import { requestState } from "./request-state.js";
 // Echo a client's request id only when it is a sane token; otherwise mint one.
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** Every response carries X-Request-Id; one access-log line per request. */
+/**
+ * Every response carries X-Request-Id; one access-log line per request: id, method, path,
+ * route template, RPC, HTTP status, gRPC code, total and backend time, client address and the
+ * verified `sub` when there is one. Never the token or any other header value.
+ */
 export function requestContext(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -28,7 +32,9 @@ export function requestContext(logger: Logger): Middleware {
           status: ctx.status,
           grpcCode: state.grpcCode,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          backendMs: state.backendMs,
           clientIp: ctx.socket.remoteAddress,
+          sub: state.subject,
         });
       }
     }

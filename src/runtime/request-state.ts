@@ -20,6 +20,8 @@ export interface RequestState {
   subject?: string;
   /** The gRPC code of the answer, for the access log and metrics. */
   grpcCode?: number;
+  /** unary-call: time spent waiting on the backend (retries included), for the access log. */
+  backendMs?: number;
 }
 
 /** Koa's `ctx.state` typed as ours. */

@@ -26,7 +26,7 @@ export async function startGateway(args: readonly string[], env: NodeJS.ProcessE
     const timer = setTimeout(() => reject(new Error(`gateway did not become ready:\n${output}`)), 20_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
+      const match = /listening on (https?:\/\/[^\s"]+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);

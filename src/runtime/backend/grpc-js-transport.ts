@@ -17,6 +17,16 @@ export interface GrpcJsTransportOptions {
   /** `host:port` or `dns:///name:port` (several instances: round robin). */
   readonly address: string;
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly serverName?: string };
+  /** gRPC retryPolicy on UNAVAILABLE for these methods only (the idempotent ones). */
+  readonly retry?: GrpcRetryPolicy;
+}
+
+export interface GrpcRetryPolicy {
+  readonly maxAttempts: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+  /** `{ service: "pkg.Service", method: "Get" }` per method that may be retried. */
+  readonly methods: readonly { readonly service: string; readonly method: string }[];
 }
 
 // Pass-through (de)serialisers: the gateway's codecs already produced wire bytes.
@@ -37,7 +47,7 @@ export class GrpcJsTransport implements Transport {
       "grpc.keepalive_time_ms": 30_000,
       "grpc.keepalive_timeout_ms": 10_000,
       // A dns:/// target with several addresses spreads calls over all of them.
-      "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+      "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }], ...retryServiceConfig(options.retry) }),
       ...(options.tls?.serverName ? { "grpc.ssl_target_name_override": options.tls.serverName } : {}),
     };
     this.client = new grpc.Client(options.address, credentials, channelOptions);
@@ -264,3 +274,21 @@ function fromGrpcMetadata(metadata: grpc.Metadata): MetadataPairs {
   return pairs;
 }
 
+/** The service config's methodConfig for a retry policy (gRFC A6); grpc-js applies it per call. */
+function retryServiceConfig(retry: GrpcRetryPolicy | undefined): object {
+  if (retry === undefined || retry.methods.length === 0) return {};
+  return {
+    methodConfig: [
+      {
+        name: retry.methods.map(({ service, method }) => ({ service, method })),
+        retryPolicy: {
+          maxAttempts: retry.maxAttempts,
+          initialBackoff: `${retry.initialBackoffMs / 1000}s`,
+          maxBackoff: `${retry.maxBackoffMs / 1000}s`,
+          backoffMultiplier: 2,
+          retryableStatusCodes: ["UNAVAILABLE"],
+        },
+      },
+    ],
+  };
+}

@@ -44,14 +44,17 @@ export function unaryCall(options: UnaryCallOptions): Middleware {
       if (!ctx.res.writableFinished) abort.abort();
     };
     ctx.res.once("close", onClose);
+    const called = process.hrtime.bigint();
     try {
       const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: abort.signal });
+      state.backendMs = Number(process.hrtime.bigint() - called) / 1e6;
       setMetadataHeaders(ctx, response.headers, response.trailers);
       state.grpcCode = Code.OK;
       ctx.status = 200;
       ctx.type = "application/json";
       ctx.body = renderResponse(route.responseCodec, route.responseBody, response.message);
     } catch (reason: unknown) {
+      state.backendMs = Number(process.hrtime.bigint() - called) / 1e6;
       if (reason instanceof BackendStatusError) setMetadataHeaders(ctx, reason.headers, reason.trailers);
       throw gatewayErrorFromBackend(reason, options.codecs);
     } finally {
