@@ -9,6 +9,7 @@ import type { CompiledRoute } from "../compiled-route.js";
 import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { toGatewayError } from "../errors/to-gateway-error.js";
+import { withClaims } from "../policy/claims-metadata.js";
 import { requestState } from "../request-state.js";
 import { decodeHttpBody, httpBodyContentType } from "./http-body.js";
 import { decoderFor, isJsonContentType } from "./read-body.js";
@@ -160,7 +161,7 @@ export function clientStreamCall(options: ClientStreamCallOptions): Middleware {
     ctx.res.once("close", onClose);
     const request: StreamRequest = {
       path: route.method.grpcPath,
-      metadata: outgoingMetadata(ctx, addresses, state.requestId),
+      metadata: withClaims(outgoingMetadata(ctx, addresses, state.requestId), state),
       deadline: deadlineFor(route, ctx.get("grpc-timeout") || undefined),
       signal: abort.signal,
     };

@@ -11,6 +11,7 @@ import { ClientAddressResolver } from "../client-address.js";
 import type { CompiledRoute } from "../compiled-route.js";
 import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
+import { withClaims } from "../policy/claims-metadata.js";
 import { requestState } from "../request-state.js";
 import { decoderFor, parseJsonBody, readBodyText, tooLarge } from "./read-body.js";
 import { buildRequest } from "./request.js";
@@ -226,7 +227,7 @@ export function httpBodyCall(options: HttpBodyCallOptions): Middleware {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
     const message = await readRequestMessage(ctx.req, route, state.pathValues ?? [], state.rawQuery ?? "", options.maxBodySize);
-    const metadata = outgoingMetadata(ctx, addresses, state.requestId);
+    const metadata = withClaims(outgoingMetadata(ctx, addresses, state.requestId), state);
     const deadline = deadlineFor(route, ctx.get("grpc-timeout") || undefined);
     const abort = new AbortController();
     const onClose = (): void => {

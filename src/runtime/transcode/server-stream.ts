@@ -9,6 +9,7 @@ import type { CompiledRoute } from "../compiled-route.js";
 import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { toGatewayError } from "../errors/to-gateway-error.js";
+import { withClaims } from "../policy/claims-metadata.js";
 import { requestState } from "../request-state.js";
 import { decodeHttpBody, httpBodyContentType, readRequestMessage } from "./http-body.js";
 import { renderResponse } from "./response.js";
@@ -209,7 +210,7 @@ export function serverStreamCall(options: ServerStreamCallOptions): Middleware {
       const stream = route.transport.serverStream({
         path: route.method.grpcPath,
         message,
-        metadata: outgoingMetadata(ctx, addresses, state.requestId),
+        metadata: withClaims(outgoingMetadata(ctx, addresses, state.requestId), state),
         deadline: deadlineFor(route, ctx.get("grpc-timeout") || undefined),
         signal: abort.signal,
       });
