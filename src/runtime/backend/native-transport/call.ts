@@ -10,6 +10,7 @@ const GRPC_PREFIX = 5;
 // Response keys that are the protocol's, not the application's metadata.
 const RESERVED = new Set(["grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding", "grpc-accept-encoding"]);
 const MAX_ATTEMPTS = 3;
+export const USER_AGENT = "protogate-native/1";
 
 /** Where a call goes to run: the transport picks a connection or queues it. */
 export interface CallDispatcher {
@@ -22,7 +23,7 @@ export interface CallDispatcher {
 /**
  * The header block parts that are the same for every call of one method on one
  * backend, pre-encoded once: `:method POST`, `:scheme`, `:path`, `:authority`,
- * `content-type`, `te`.
+ * `content-type`, `te`, `user-agent` (which tells backends' logs which transport called).
  */
 export function encodeMethodPrelude(path: string, scheme: "http" | "https", authority: string): Buffer {
   return new HpackWriter(128)
@@ -32,6 +33,7 @@ export function encodeMethodPrelude(path: string, scheme: "http" | "https", auth
     .literal(":authority", authority)
     .literal("content-type", "application/grpc")
     .literal("te", "trailers")
+    .literal("user-agent", USER_AGENT)
     .finish();
 }
 

@@ -86,6 +86,7 @@ test("native transport over node:http2: request headers are gRPC's, with grpc-ti
     t.is(headers[":authority"], server.address);
     t.is(headers["content-type"], "application/grpc");
     t.is(headers.te, "trailers");
+    t.is(headers["user-agent"], "protogate-native/1");
     t.regex(String(headers["grpc-timeout"]), /^\d{1,8}m$/);
     t.true(Number(String(headers["grpc-timeout"]).slice(0, -1)) <= 5000);
     t.is(headers["x-one"], "1");
