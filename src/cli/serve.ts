@@ -8,7 +8,7 @@ import { resolveBackend } from "../config/resolve-backends.js";
 import type { MethodEntry } from "../model/route-table.js";
 import { BackendPool } from "../runtime/backend/backend-pool.js";
 import type { BackendTarget } from "../runtime/backend/backend-pool.js";
-import { GrpcJsTransport } from "../runtime/backend/grpc-js-transport.js";
+import { createTransport } from "../runtime/backend/native-transport/create-transport.js";
 import { createGateway } from "../runtime/gateway.js";
 import { loadGenerated } from "../runtime/load-generated.js";
 import { buildPolicyLayer } from "../runtime/policy/build-policy-layer.js";
@@ -45,7 +45,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
         address: backend.address,
         timeoutMs: backend.timeoutMs,
         connect: () =>
-          new GrpcJsTransport({
+          createTransport(backend.transport, {
             address: backend.address,
             ...(tls === undefined
               ? {}
