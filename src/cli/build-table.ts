@@ -5,9 +5,11 @@ import { compileRoutes } from "../compile/compile-routes.js";
 import { buildModel } from "../descriptors/build-model.js";
 import { loadProtos } from "../descriptors/load-protos.js";
 import type { GatewayConfig } from "../config/gateway-config.js";
-import { resolveRule } from "../config/resolve-backends.js";
+import { ConfigError } from "../config/config-error.js";
 import type { RouteTable } from "../model/route-table.js";
 import { withAutoMapping } from "../runtime/auto-mapping.js";
+import type { MethodPolicy } from "../runtime/policy/resolve-policy.js";
+import { resolvePolicy } from "../runtime/policy/resolve-policy.js";
 import { UsageError } from "./exit-codes.js";
 import { VERSION } from "./version.js";
 
@@ -29,12 +31,13 @@ export function openapiFor(table: RouteTable, config: GatewayConfig): unknown {
     title: "protogate API",
     version: VERSION,
     useProtoNames: config.json.useProtoNames,
-    security: openapiSecurity(config),
+    security: openapiSecurity(table, config),
   });
 }
 
-/** The config's auth providers and per-method rules as the plain data compile/ takes. */
-function openapiSecurity(config: GatewayConfig): OpenApiSecurity {
+/** The config's auth providers and each RPC's policy (proto options, then config rules, as serve resolves them) as plain data for compile/. */
+function openapiSecurity(table: RouteTable, config: GatewayConfig): OpenApiSecurity {
+  const methods = new Map(table.methods.map((m) => [m.name, m]));
   const schemes: Record<string, SecuritySchemeObject> = {};
   for (const p of config.auth.providers) {
     const checks = [p.issuer === undefined ? [] : [`issuer ${p.issuer}`], p.audiences === undefined ? [] : [`audience ${p.audiences.join(" or ")}`]].flat();
@@ -48,7 +51,18 @@ function openapiSecurity(config: GatewayConfig): OpenApiSecurity {
   return {
     schemes,
     byMethod: (rpc) => {
-      const { auth, rateLimit } = resolveRule(config, rpc);
+      const method = methods.get(rpc);
+      if (method === undefined) return undefined;
+      let policy: MethodPolicy;
+      try {
+        policy = resolvePolicy(method, config);
+      } catch (error: unknown) {
+        // A proto auth option no configured provider can serve (`generate` runs without a
+        // config; serve refuses to start so): the document leaves that auth out.
+        if (!(error instanceof ConfigError) || method.policy === undefined) throw error;
+        policy = resolvePolicy({ ...method, policy: { ...method.policy, auth: undefined } }, config);
+      }
+      const { auth, rateLimit } = policy;
       if (auth === undefined && rateLimit === undefined) return undefined;
       return {
         ...(auth === undefined ? {} : { auth: { scheme: auth.provider, scopes: auth.scopes, required: auth.required } }),

@@ -1,4 +1,5 @@
 import test from "ava";
+import { join } from "node:path";
 import { validate } from "@readme/openapi-parser";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { openapiFor } from "../../../src/cli/build-table.js";
@@ -6,7 +7,7 @@ import { compileRoutes } from "../../../src/compile/compile-routes.js";
 import type { OpenApiDocument } from "../../../src/compile/openapi-document.js";
 import { parseConfigText } from "../../../src/config/load-config.js";
 import { loadProtoModel } from "../../helpers/load-types.js";
-import { EXAMPLE_PROTOS } from "../../helpers/paths.js";
+import { EXAMPLE_PROTOS, REPO_ROOT } from "../../helpers/paths.js";
 
 // The CLI's side: the config's providers and rules (resolveRule: later rules win) → compileOpenapi's security input.
 const CONFIG = `
@@ -73,4 +74,35 @@ test("openapiFor: with autoMapping the unbound RPCs are documented as POST /pkg.
   t.is(doc.paths["/library.v1.LibraryService/BorrowBook"], undefined, "off by default");
   const result = await validate(structuredClone(mapped) as unknown as OpenAPIV3_1.Document);
   t.deepEqual(result.valid ? [] : result.errors.map((e) => e.message), []);
+});
+
+// Policies declared in the proto (protogate.policy options): documented as serve resolves them, the config winning.
+const policyTable = compileRoutes(loadProtoModel([join(REPO_ROOT, "test", "fixtures", "policy")]), "protogate test");
+const policyOp = (d: OpenApiDocument, path: string) => d.paths[path]?.get;
+const withProvider = (extra: string): OpenApiDocument =>
+  openapiFor(policyTable, parseConfigText(`auth: { providers: [{ id: main, secret: s }] }\n${extra}`, { file: undefined, baseDir: process.cwd(), env: {} })) as OpenApiDocument;
+
+test("openapiFor: proto policy options give security and policy responses", async (t) => {
+  const d = withProvider("");
+  t.deepEqual(policyOp(d, "/v1/secret/{id}")?.security, [{ main: ["items.read"] }]);
+  t.deepEqual(Object.keys(policyOp(d, "/v1/secret/{id}")?.responses ?? {}), ["200", "401", "403", "default"]);
+  t.deepEqual(policyOp(d, "/v1/optional/{id}")?.security, [{ main: [] }, {}]);
+  t.is(policyOp(d, "/v1/limited/{id}")?.responses["429"]?.description, "Rate limited: 3 requests per 1m (RESOURCE_EXHAUSTED).");
+  t.is(policyOp(d, "/v1/open/{id}")?.security, undefined);
+  t.deepEqual(Object.keys(policyOp(d, "/v1/cached/{id}")?.responses ?? {}), ["200", "default"]);
+  const result = await validate(structuredClone(d) as unknown as OpenAPIV3_1.Document);
+  t.deepEqual(result.valid ? [] : result.errors.map((e) => e.message), []);
+});
+
+test("openapiFor: a config rule overrides the proto's auth whole", (t) => {
+  const d = withProvider('rules: [{ selector: "policy.v1.PolicyService.GetSecret", auth: { required: false } }]');
+  t.deepEqual(policyOp(d, "/v1/secret/{id}")?.security, [{ main: [] }, {}]);
+  t.false("403" in (policyOp(d, "/v1/secret/{id}")?.responses ?? {}));
+});
+
+test("openapiFor: without a provider (generate, no config) proto auth is left out, proto rate limits stay", (t) => {
+  const d = openapiFor(policyTable, parseConfigText("", { file: undefined, baseDir: process.cwd(), env: {} })) as OpenApiDocument;
+  t.false("securitySchemes" in d.components);
+  t.is(policyOp(d, "/v1/secret/{id}")?.security, undefined);
+  t.deepEqual(Object.keys(policyOp(d, "/v1/limited/{id}")?.responses ?? {}), ["200", "429", "default"]);
 });
