@@ -138,6 +138,37 @@ test("server stream: a client that disconnects cancels the backend call", async 
   t.deepEqual(backend.events.filter((event) => event.startsWith("Count sent")), ["Count sent 0"]);
 });
 
+test("server stream: a client that stops reading stops the backend through back-pressure", async (t) => {
+  const { backend, gateway } = t.context;
+  backend.events.length = 0;
+  const n = 400;
+  const url = new URL(`${gateway.url}/v1/count/${n}?textBytes=65536`);
+  const response = await new Promise<IncomingMessage>((resolve, reject) => httpRequest(url, resolve).on("error", reject).end());
+  response.pause(); // a client that does not read
+  await backend.waitFor((events) => events.some((event) => event.startsWith("Count blocked")));
+  // Had the gateway read on regardless of 'drain', it would drain the backend to the end.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.false(backend.events.includes("Count done"));
+  const sentWhilePaused = backend.events.filter((event) => event.startsWith("Count sent")).length;
+  t.true(sentWhilePaused < n);
+  let lines = 0;
+  let outOfOrder = 0;
+  let tail = "";
+  response.setEncoding("utf8");
+  response.on("data", (chunk: string) => {
+    const parts = (tail + chunk).split("\n");
+    tail = parts.pop() ?? "";
+    for (const part of parts) {
+      if (!part.startsWith(`{"result":{"seq":${lines},"text":"xxx`)) outOfOrder++;
+      lines++;
+    }
+  });
+  response.resume();
+  await new Promise((resolve) => response.on("end", resolve));
+  t.deepEqual([lines, outOfOrder], [n, 0]);
+  t.true(backend.events.includes("Count done"));
+});
+
 /** 100k NDJSON lines; pauses half-way until the backend has seen a message. */
 async function* hundredThousandLines(backend: StreamBackend): AsyncGenerator<Uint8Array> {
   let batch = "";

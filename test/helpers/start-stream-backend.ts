@@ -78,8 +78,22 @@ export async function startStreamBackend(): Promise<StreamBackend> {
           }
           if (i > 0 && request.gated === true) await released();
           if (call.cancelled) return;
-          call.write({ seq: i, text: `tick ${i}` });
+          const textBytes = Number(request.text_bytes);
+          const written = call.write({ seq: i, text: textBytes > 0 ? "x".repeat(textBytes) : `tick ${i}` });
           log(`Count sent ${i}`);
+          if (!written) {
+            // A well-behaved backend: wait until gRPC flow control lets it send more.
+            log(`Count blocked after ${i}`);
+            await new Promise<void>((resolve) => {
+              const done = (): void => {
+                call.off("drain", done);
+                call.off("cancelled", done);
+                resolve();
+              };
+              call.once("drain", done);
+              call.once("cancelled", done);
+            });
+          }
         }
         if (failCode !== 0 && failAfter >= n) {
           call.emit("error", { code: failCode, details: `failed after ${n}` });
