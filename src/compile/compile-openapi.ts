@@ -5,6 +5,7 @@ import { fieldPathToString } from "../model/field-path.js";
 import type { PathTemplate, TemplateSegment } from "../model/path-template.js";
 import type { MethodEntry, RouteEntry, RouteTable } from "../model/route-table.js";
 import type {
+  HeaderObject,
   MediaTypeObject,
   OpenApiDocument,
   OpenApiMethod,
@@ -97,7 +98,8 @@ const INFO_DESCRIPTION = [
  *   name: the output is deterministic for a given table.
  * - With `options.security`: each auth provider is an http bearer (JWT) scheme; an RPC with a
  *   required auth rule gets `security: [{provider: [scopes]}]`, an optional one also `{}`, and
- *   `401` (and `403` with scopes, `429` with a rate limit) responses beside `default`.
+ *   `401` (and `403` with scopes, `429` with a rate limit, whose `RateLimit-*` headers the
+ *   `200` also lists) responses beside `default`.
  *   Without it the document says nothing about auth: `generate` runs without a config.
  */
 export function compileOpenapi(table: RouteTable, options: OpenApiOptions = {}): OpenApiDocument {
@@ -501,6 +503,8 @@ class OpenApiCompiler {
     } else {
       ok = { description: "OK", content: { [JSON_TYPE]: { schema } } };
     }
+    // SPEC §7: a limited method sends RateLimit-* on every response.
+    if (policies.rateLimit !== undefined) ok = { description: ok.description, headers: rateLimitHeaders(), ...(ok.content === undefined ? {} : { content: ok.content }) };
     return { "200": ok, ...this.policyResponses(policies), default: error };
   }
 
@@ -523,12 +527,9 @@ class OpenApiCompiler {
       }
     }
     if (rateLimit !== undefined) {
-      const seconds = (header: string): ResponseObject["headers"] => ({ [header]: { description: "Delta-seconds.", schema: { type: "integer" } } });
       out["429"] = status(`Rate limited: ${rateLimit.requests} requests per ${formatMs(rateLimit.perMs)} (RESOURCE_EXHAUSTED).`, {
-        ...seconds("Retry-After"),
-        "RateLimit-Limit": { description: "Requests allowed per window.", schema: { type: "integer" } },
-        "RateLimit-Remaining": { description: "Requests left in this window.", schema: { type: "integer" } },
-        ...seconds("RateLimit-Reset"),
+        "Retry-After": { description: "Seconds until a request may succeed.", schema: { type: "integer" } },
+        ...rateLimitHeaders(),
       });
     }
     return out;
@@ -750,6 +751,15 @@ function lastPart(name: string): string {
 function securityOf(auth: NonNullable<MethodPolicies["auth"]>): SecurityRequirementObject[] {
   const withToken: SecurityRequirementObject = { [auth.scheme]: [...auth.scopes] };
   return auth.required ? [withToken] : [withToken, {}];
+}
+
+/** The headers every response of a rate-limited method carries (SPEC §7), in delta-seconds. */
+function rateLimitHeaders(): Record<string, HeaderObject> {
+  return {
+    "RateLimit-Limit": { description: "Requests allowed per window.", schema: { type: "integer" } },
+    "RateLimit-Remaining": { description: "Requests left in this window.", schema: { type: "integer" } },
+    "RateLimit-Reset": { description: "Seconds until the window resets.", schema: { type: "integer" } },
+  };
 }
 
 /** `60000` → `1m`, `1500` → `1500ms`: the largest unit that divides it. */

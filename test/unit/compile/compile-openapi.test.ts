@@ -727,6 +727,9 @@ test("compileOpenapi security: 401/403/429 appear where the policies can answer 
   t.is(list["429"]?.description, "Rate limited: 100 requests per 1m (RESOURCE_EXHAUSTED).");
   t.deepEqual(Object.keys(list["429"]?.headers ?? {}), ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]);
   t.is(responses(BOOK, "delete")["429"]?.description, "Rate limited: 5 requests per 1500ms (RESOURCE_EXHAUSTED).");
+  t.deepEqual(Object.keys(responses(BOOK, "delete")["200"]?.headers ?? {}), ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"], "on every response of a limited method");
+  t.deepEqual(responses(BOOK, "delete")["200"]?.description, "OK");
+  t.is(responses("/v1/{parent}/books", "post")["200"]?.headers, undefined);
   t.deepEqual(secured.paths["/v1/{parent}/books"]?.post?.responses["401"]?.content, { "application/json": { schema: STATUS_REF } });
   t.deepEqual(secured.paths["/v1/{parent}/books"]?.post?.responses["403"]?.content, { "application/json": { schema: STATUS_REF } });
   t.deepEqual(secured.paths["/v1/{parent}/books"]?.get?.responses["429"]?.content, { "application/json": { schema: STATUS_REF } });
