@@ -1,6 +1,7 @@
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { validate } from "dockerfile-utils";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const dockerfile = readFileSync(`${ROOT}Dockerfile`, "utf8");
@@ -39,4 +40,9 @@ test("Dockerfile: no stage copies test/, and .dockerignore keeps it out of the c
 
 test("Dockerfile: exec-form ENTRYPOINT, so SIGTERM reaches the gateway", (t) => {
   t.regex(final.find((line) => line.startsWith("ENTRYPOINT ")) ?? "", /^ENTRYPOINT \[/);
+});
+
+test("Dockerfile: dockerfile-utils' linter finds nothing (and does find a broken line)", (t) => {
+  t.deepEqual(validate(dockerfile).map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+  t.deepEqual(validate("FROM node:20\nCOPY\n").map((d) => d.message), ["COPY requires at least two arguments"]);
 });
