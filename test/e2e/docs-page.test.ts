@@ -74,6 +74,16 @@ test("docs page: /docs redirects to /docs/, which is HTML with a same-origin CSP
   t.false(/https?:\/\//.test(html), "the page loads nothing from another origin");
 });
 
+test("docs page: serve's /openapi.json carries the config's security scheme and CreateBook's requirement", async (t) => {
+  const doc = (await (await fetch(`${t.context.gateway.url}/openapi.json`)).json()) as {
+    components: { securitySchemes?: Record<string, { scheme: string }> };
+    paths: Record<string, Record<string, { security?: unknown }>>;
+  };
+  t.is(doc.components.securitySchemes?.["main"]?.scheme, "bearer");
+  t.deepEqual(doc.paths["/v1/{parent}/books"]?.["post"]?.security, [{ main: ["books.write"] }]);
+  t.is(doc.paths["/v1/{parent}/books"]?.["get"]?.security, undefined);
+});
+
 const assetCase = test.macro({
   exec: async (t, path: string, type: string) => {
     const response = await fetch(`${t.context.gateway.url}${path}`);
