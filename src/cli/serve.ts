@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { createCodecRegistry } from "../codec/index.js";
@@ -9,6 +11,11 @@ import type { MethodEntry } from "../model/route-table.js";
 import { BackendPool } from "../runtime/backend/backend-pool.js";
 import type { BackendTarget } from "../runtime/backend/backend-pool.js";
 import { createTransport } from "../runtime/backend/native-transport/create-transport.js";
+import { guardTransport } from "../runtime/backend/guarded-transport.js";
+import type { Transport } from "../runtime/backend/transport.js";
+import { GatewayMetrics } from "../runtime/ops/metrics.js";
+import { BackendReadiness } from "../runtime/ops/readiness.js";
+import type { ReadinessTarget } from "../runtime/ops/readiness.js";
 import { createGateway } from "../runtime/gateway.js";
 import { loadGenerated } from "../runtime/load-generated.js";
 import { buildPolicyLayer } from "../runtime/policy/build-policy-layer.js";
@@ -20,6 +27,8 @@ import { configFromFlags } from "./config-from-flags.js";
 // Slow-header (slowloris) clients are cut off; a whole request may take longer (large bodies).
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
+// How often Node looks for connections past those timeouts (its default, 30s, lets a slowloris linger).
+const TIMEOUT_CHECK_MS = 1_000;
 
 /**
  * `protogate serve`: the composition root. Resolves to the exit code once a SIGTERM or
@@ -34,6 +43,12 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   // Every RPC's auth / rate limit / cache / timeout, resolved once (proto options, then config rules).
   const policy = buildPolicyLayer(table, config, logger);
 
+  const metrics = new GatewayMetrics();
+  // The raw channel of each backend: readiness asks it directly, past the breaker and retries.
+  const readinessTargets: ReadinessTarget[] = [];
+  const readiness = new BackendReadiness(() => readinessTargets, {
+    onResult: (name, up) => metrics.recordBackendUp(name, up),
+  });
   const targets = new Map<BackendConfig, BackendTarget>();
   const pool = new BackendPool((method: MethodEntry) => {
     const backend = resolveBackend(config, method.name);
@@ -44,9 +59,10 @@ export async function runServe(flags: CommandFlags): Promise<number> {
       target = {
         address: backend.address,
         timeoutMs: backend.timeoutMs,
-        connect: () =>
-          createTransport(backend.transport, {
+        connect: (): Transport => {
+          const raw = createTransport(backend.transport, {
             address: backend.address,
+            ...(backend.retry === undefined ? {} : { retry: { ...backend.retry, methods: idempotentMethods(table.methods, config, backend) } }),
             ...(tls === undefined
               ? {}
               : {
@@ -57,7 +73,15 @@ export async function runServe(flags: CommandFlags): Promise<number> {
                     ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
                   },
                 }),
-          }),
+          });
+          readinessTargets.push({ name: backend.address, transport: raw });
+          return guardTransport(raw, {
+            backend: backend.address,
+            circuitBreaker: backend.circuitBreaker,
+            onCall: (rpc, code, seconds) => metrics.recordBackendCall(backend.address, rpc, code, seconds),
+            onCircuitState: (state) => metrics.recordCircuitState(backend.address, state),
+          });
+        },
       };
       targets.set(backend, target);
     }
@@ -74,22 +98,54 @@ export async function runServe(flags: CommandFlags): Promise<number> {
     trustedProxies: config.trustedProxies,
     autoMapping: config.autoMapping,
     isReady: () => ready,
+    backendReadiness: () => readiness.check(),
+    metrics,
+    cors: config.cors,
     transportFor: (method) => pool.transportFor(method),
     timeoutFor: (method) => minDefined(pool.timeoutFor(method), policy.layer.policies.get(method.name)?.timeoutMs),
     policy: policy.layer,
   });
 
-  const server = createServer(app.callback());
+  // Responses not yet started when shutdown begins (and any on a reused connection after it)
+  // say Connection: close, so keep-alive sockets end with their last answer instead of idling.
+  const handle = app.callback();
+  const unanswered = new Set<ServerResponse>();
+  let stopping = false;
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (stopping) res.setHeader("Connection", "close");
+    unanswered.add(res);
+    res.once("close", () => unanswered.delete(res));
+    void handle(req, res);
+  };
+  const listenerTls = config.server.tls;
+  const serverOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_MS };
+  const server =
+    listenerTls === undefined
+      ? createServer(serverOptions, onRequest)
+      : createTlsServer(
+          {
+            ...serverOptions,
+            cert: readFileSync(listenerTls.cert),
+            key: readFileSync(listenerTls.key),
+            // With a CA, clients must present a certificate it signed (mTLS at the listener).
+            ...(listenerTls.ca === undefined ? {} : { ca: readFileSync(listenerTls.ca), requestCert: true, rejectUnauthorized: true }),
+          },
+          onRequest,
+        );
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP never reaches Koa: answer it here rather than let Node reset silently.
     if (socket.writable && error.code !== "ECONNRESET") {
       const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
-      const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      // headersTimeout / requestTimeout ran out (a slowloris client, or a stalled body).
+      const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+      const status = tooLarge ? "431 Request Header Fields Too Large" : timedOut ? "408 Request Timeout" : "400 Bad Request";
       const body = tooLarge
         ? '{"code":8,"message":"request headers are too large","details":[]}'
-        : '{"code":3,"message":"malformed HTTP request","details":[]}';
+        : timedOut
+          ? '{"code":4,"message":"the request took too long to arrive","details":[]}'
+          : '{"code":3,"message":"malformed HTTP request","details":[]}';
       socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
     } else socket.destroy();
   });
@@ -107,15 +163,15 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   // The ready line goes out whatever the log level: scripts and tests wait for it (SPEC §1).
   process.stdout.write(
-    `${JSON.stringify({ level: "info", time: Date.now(), msg: `protogate listening on http://${host}:${address.port}`, routes: table.routes.length })}\n`,
+    `${JSON.stringify({ level: "info", time: Date.now(), msg: `protogate listening on ${listenerTls === undefined ? "http" : "https"}://${host}:${address.port}`, routes: table.routes.length })}\n`,
   );
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
       ready = false;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader("Connection", "close");
       logger.info({ msg: "shutting down", signal, gracePeriodMs: config.shutdown.gracePeriodMs });
       const force = setTimeout(() => server.closeAllConnections(), config.shutdown.gracePeriodMs);
       force.unref();
@@ -133,6 +189,13 @@ export async function runServe(flags: CommandFlags): Promise<number> {
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
+}
+
+/** The backend's methods that are safe to retry: those with an idempotency_level. */
+function idempotentMethods(methods: readonly MethodEntry[], config: GatewayConfig, backend: BackendConfig): { service: string; method: string }[] {
+  return methods
+    .filter((m) => m.idempotency !== undefined && !m.clientStreaming && resolveBackend(config, m.name) === backend)
+    .map((m) => ({ service: m.service, method: m.name.slice(m.service.length + 1) }));
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
