@@ -17,6 +17,8 @@ export interface BenchArgs {
   /** Seconds of unrecorded load per contender before each endpoint's rounds. */
   readonly warmup: number;
   readonly pin: boolean;
+  /** The gateway's backend transport (config `backends[].transport`). */
+  readonly transport: "grpc-js" | "native";
 }
 
 export interface Endpoint {
@@ -98,6 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         rounds: { type: "string", default: "3" },
         warmup: { type: "string", default: "3" },
         "no-pin": { type: "boolean", default: false },
+        transport: { type: "string", default: "grpc-js" },
       },
       strict: true,
       allowPositionals: false,
@@ -119,7 +122,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     rounds: int("rounds", 1, 20),
     warmup: int("warmup", 0, 60),
     pin: values["no-pin"] !== true,
+    transport: transport(String(values.transport)),
   };
+}
+
+function transport(text: string): "grpc-js" | "native" {
+  if (text === "grpc-js" || text === "native") return text;
+  throw new BenchUsageError(`--transport: expected grpc-js or native, got "${text}"`);
 }
 
 export function median(values: readonly number[]): number {

@@ -4,6 +4,7 @@
  * autocannon load, in interleaved rounds.
  *
  *   node dist/bench/run-bench.js [--duration 10] [--connections 32] [--rounds 3] [--warmup 3] [--no-pin]
+ *                                [--transport grpc-js|native]
  *
  * Prints a table (req/s, p99, CPU per request, ratio gateway/koa) and writes the whole
  * run as JSON to bench/results/. Every child runs in its own process group and is
@@ -400,7 +401,9 @@ export async function runBench(args: BenchArgs): Promise<void> {
     const notes: string[] = [];
 
     const configPath = join(scratch, "gateway.yaml");
-    writeFileSync(configPath, "logging:\n  level: warn\n");
+    // --backend below replaces the "*" entry's address and keeps its transport.
+    const backends = args.transport === "grpc-js" ? "" : `backends:\n  - selector: "*"\n    address: "${backendAddress}"\n    transport: ${args.transport}\n`;
+    writeFileSync(configPath, `logging:\n  level: warn\n${backends}`);
     const gatewayPort = await freePort();
     const gateway = spawnNode(
       "gateway",
@@ -463,7 +466,7 @@ export async function runBench(args: BenchArgs): Promise<void> {
     const table = formatTable(summary);
     process.stdout.write(`\n${table}\n`);
     process.stdout.write(
-      `\nautocannon -c ${args.connections}, ${args.duration}s per measurement, ${args.rounds} interleaved rounds, ${args.warmup}s warm-up; ` +
+      `\nautocannon -c ${args.connections}, ${args.duration}s per measurement, ${args.rounds} interleaved rounds, ${args.warmup}s warm-up; gateway transport ${args.transport}; ` +
         `req/s: median (min..max); ratio: median of per-round gateway/koa [min-max]\n`,
     );
     const noise = (pick: (m: Measurement) => number | null): string => {

@@ -10,7 +10,8 @@ const parses = test.macro({
 });
 test(parses, [], { duration: 10, connections: 32, rounds: 3, warmup: 3, pin: true });
 test(parses, ["--duration", "5", "--connections", "8"], { duration: 5, connections: 8 });
-test(parses, ["--rounds", "1", "--warmup", "0", "--no-pin"], { rounds: 1, warmup: 0, pin: false });
+test(parses, ["--rounds", "1", "--warmup", "0", "--no-pin"], { rounds: 1, warmup: 0, pin: false, transport: "grpc-js" });
+test(parses, ["--transport", "native"], { transport: "native" });
 
 const rejects = test.macro({
   exec(t, argv: readonly string[], message: string) {
@@ -23,6 +24,7 @@ test(rejects, ["--duration", "0"], '--duration: expected an integer from 1 to 30
 test(rejects, ["--duration", "1.5"], '--duration: expected an integer from 1 to 300, got "1.5"');
 test(rejects, ["--connections", "many"], '--connections: expected an integer from 1 to 1000, got "many"');
 test(rejects, ["--rounds", "21"], '--rounds: expected an integer from 1 to 20, got "21"');
+test(rejects, ["--transport", "http2"], '--transport: expected grpc-js or native, got "http2"');
 
 test("parseBenchArgs: rejects an unknown flag", (t) => {
   t.throws(() => parseBenchArgs(["--fast"]), { instanceOf: BenchUsageError, message: /--fast/ });

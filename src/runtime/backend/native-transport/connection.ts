@@ -168,7 +168,7 @@ export class Http2Connection {
     if (this.closed) return;
     this.write(encodeGoaway(0, H2Code.NO_ERROR));
     this.socket.end();
-    this.destroy("transport closed");
+    this.destroy("transport closed", true);
   }
 
   private writeHeaders(id: number, block: Buffer, endStream: boolean): void {
@@ -235,7 +235,7 @@ export class Http2Connection {
     if (this.closed) return;
     this.write(encodeGoaway(0, code, message));
     this.socket.end();
-    this.destroy(`protocol error: ${message}`);
+    this.destroy(`protocol error: ${message}`, true);
   }
 
   private onFrame(frame: Frame): void {
@@ -482,13 +482,15 @@ export class Http2Connection {
     this.pingTimeout.unref();
   }
 
-  private destroy(reason: string): void {
+  /** `flush`: the socket was ended after a last GOAWAY; give that a moment to go out. */
+  private destroy(reason: string, flush = false): void {
     if (this.closed) return;
     const wasUsable = this.isUsable;
     this.closed = true;
     clearInterval(this.keepaliveTimer);
     clearTimeout(this.pingTimeout);
-    this.socket.destroy();
+    if (flush) setTimeout(() => this.socket.destroy(), 1000).unref();
+    else this.socket.destroy();
     const streams = [...this.streams.values()];
     this.streams.clear();
     this.blocked = [];
