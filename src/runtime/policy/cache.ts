@@ -85,7 +85,8 @@ export function responseCache(layer: PolicyLayer): Middleware {
     }
 
     await next();
-    if (ctx.status !== 200 || typeof ctx.body !== "string") return;
+    // JSON answers only: HttpBody and streamed answers pass through untouched.
+    if (ctx.status !== 200 || typeof ctx.body !== "string" || ctx.response.type !== "application/json") return;
     const body = ctx.body;
     const etag = etagOf(body);
     if (key !== undefined && rule !== undefined) {
