@@ -223,11 +223,9 @@ export class Http2Connection {
     try {
       this.parser.push(chunk, (frame) => this.onFrame(frame));
     } catch (error: unknown) {
-      if (error instanceof Http2ProtocolError) {
-        this.connectionError(error.code, error.message);
-        return;
-      }
-      throw error;
+      // Whatever a peer sends must not crash the gateway: any failure ends this connection only.
+      if (error instanceof Http2ProtocolError) this.connectionError(error.code, error.message);
+      else this.connectionError(H2Code.INTERNAL_ERROR, error instanceof Error ? error.message : String(error));
     }
   }
 
