@@ -47,7 +47,7 @@ async function eventually(t: ExecutionContext, what: string, probe: () => Promis
   t.fail(`${what} did not happen within ${limitMs} ms`);
 }
 
-test("ops: /metrics parses and counts what the test sent, by rpc, HTTP code and gRPC code", async (t) => {
+test.serial("ops: /metrics parses and counts what the test sent, by rpc, HTTP code and gRPC code", async (t) => {
   const s = await setup();
   try {
     for (let i = 0; i < 3; i++) t.is((await fetch(`${s.gateway.url}/v1/items/a${i}`)).status, 200);
@@ -70,7 +70,7 @@ test("ops: /metrics parses and counts what the test sent, by rpc, HTTP code and 
   }
 });
 
-test("ops: one access-log line per request with id, route, rpc, status, gRPC code, durations and client ip — never the token", async (t) => {
+test.serial("ops: one access-log line per request with id, route, rpc, status, gRPC code, durations and client ip — never the token", async (t) => {
   const s = await setup();
   try {
     const token = "Bearer secret-token-never-logged";
@@ -96,7 +96,7 @@ test("ops: one access-log line per request with id, route, rpc, status, gRPC cod
   }
 });
 
-test("ops: traceparent and tracestate arrive at the backend as gRPC metadata", async (t) => {
+test.serial("ops: traceparent and tracestate arrive at the backend as gRPC metadata", async (t) => {
   const s = await setup();
   try {
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -109,7 +109,7 @@ test("ops: traceparent and tracestate arrive at the backend as gRPC metadata", a
   }
 });
 
-test("ops: /readyz flips to 503 when the backend stops and back to 200 when it recovers", async (t) => {
+test.serial("ops: /readyz flips to 503 when the backend stops and back to 200 when it recovers", async (t) => {
   const s = await setup();
   let restarted: OpsBackend | undefined;
   try {
@@ -132,7 +132,7 @@ test("ops: /readyz flips to 503 when the backend stops and back to 200 when it r
   }
 });
 
-test("ops: /readyz falls back to reachability for a backend without grpc.health.v1", async (t) => {
+test.serial("ops: /readyz falls back to reachability for a backend without grpc.health.v1", async (t) => {
   const s = await setup("", { health: false });
   try {
     t.is((await fetch(`${s.gateway.url}/readyz`)).status, 200);
@@ -141,7 +141,7 @@ test("ops: /readyz falls back to reachability for a backend without grpc.health.
   }
 });
 
-test("ops: /readyz is 503 while the backend reports NOT_SERVING", async (t) => {
+test.serial("ops: /readyz is 503 while the backend reports NOT_SERVING", async (t) => {
   const s = await setup();
   try {
     s.backend.health!.setStatus("", "NOT_SERVING");
@@ -153,7 +153,7 @@ test("ops: /readyz is 503 while the backend reports NOT_SERVING", async (t) => {
   }
 });
 
-test("ops: an idempotent method is retried on UNAVAILABLE and succeeds; a non-idempotent one is not", async (t) => {
+test.serial("ops: an idempotent method is retried on UNAVAILABLE and succeeds; a non-idempotent one is not", async (t) => {
   const s = await setup("    retry: { maxAttempts: 3, initialBackoff: 10ms, maxBackoff: 50ms }\n", { failFirst: 1 });
   try {
     const response = await fetch(`${s.gateway.url}/v1/items/again`);
@@ -176,7 +176,7 @@ test("ops: an idempotent method is retried on UNAVAILABLE and succeeds; a non-id
   }
 });
 
-test("ops: the circuit breaker opens after consecutive UNAVAILABLE answers, fails fast with 503, and closes after a good trial call", async (t) => {
+test.serial("ops: the circuit breaker opens after consecutive UNAVAILABLE answers, fails fast with 503, and closes after a good trial call", async (t) => {
   const s = await setup("    circuitBreaker: { failures: 2, halfOpenAfter: 300ms }\n");
   const post = (fail: boolean): Promise<Response> =>
     fetch(`${s.gateway.url}/v1/items`, {

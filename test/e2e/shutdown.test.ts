@@ -44,7 +44,7 @@ async function until(probe: () => boolean, limitMs = 10_000): Promise<void> {
   }
 }
 
-test("shutdown: SIGTERM with requests in flight completes them, closes their keep-alive connections and exits 0", async (t) => {
+test.serial("shutdown: SIGTERM with requests in flight completes them, closes their keep-alive connections and exits 0", async (t) => {
   const s = await setup("shutdown: { gracePeriod: 10s }\n");
   const agent = new Agent({ keepAlive: true });
   try {
@@ -68,7 +68,7 @@ test("shutdown: SIGTERM with requests in flight completes them, closes their kee
   }
 });
 
-test("shutdown: a slowloris connection dribbling headers does not block a normal client and is cut off", async (t) => {
+test.serial("shutdown: a slowloris connection dribbling headers does not block a normal client and is cut off", async (t) => {
   const s = await setup();
   const { hostname, port } = new URL(s.gateway.url);
   const slow = connect(Number(port), hostname);

@@ -42,7 +42,7 @@ async function gatewayWith(t: { context: { files: { dir: string } } }, config: s
   return { url: gateway.url, stop: async () => { await gateway.stop(); files.cleanup(); } };
 }
 
-test("tls: the listener terminates TLS with the configured certificate", async (t) => {
+test.serial("tls: the listener terminates TLS with the configured certificate", async (t) => {
   const dir = t.context.files.dir;
   const backend = await startOpsBackend();
   const gateway = await gatewayWith(t, `backends: [{ selector: "*", address: "${backend.address}" }]\nserver: { tls: { cert: ${dir}/server.pem, key: ${dir}/server.key } }\n`);
@@ -59,7 +59,7 @@ test("tls: the listener terminates TLS with the configured certificate", async (
   }
 });
 
-test("tls: with server.tls.ca the listener requires a client certificate signed by it (mTLS)", async (t) => {
+test.serial("tls: with server.tls.ca the listener requires a client certificate signed by it (mTLS)", async (t) => {
   const dir = t.context.files.dir;
   const backend = await startOpsBackend();
   const gateway = await gatewayWith(
@@ -77,7 +77,7 @@ test("tls: with server.tls.ca the listener requires a client certificate signed 
   }
 });
 
-test("tls: TLS to the backend with the configured CA round-trips", async (t) => {
+test.serial("tls: TLS to the backend with the configured CA round-trips", async (t) => {
   const { pki, files } = t.context;
   const backend = await startOpsBackend({ tls: { cert: pki.server.cert, key: pki.server.key } });
   const gateway = await gatewayWith(t, `backends: [{ selector: "*", address: "${backend.address}", tls: { ca: ${files.dir}/ca.pem } }]\n`);
@@ -91,7 +91,7 @@ test("tls: TLS to the backend with the configured CA round-trips", async (t) => 
   }
 });
 
-test("tls: mTLS to the backend — served with the client certificate, 503 without it", async (t) => {
+test.serial("tls: mTLS to the backend — served with the client certificate, 503 without it", async (t) => {
   const { pki, files } = t.context;
   const backend = await startOpsBackend({ tls: { cert: pki.server.cert, key: pki.server.key, ca: pki.ca.cert } });
   const dir = files.dir;
