@@ -198,6 +198,11 @@ export class HpackWriter {
     return Buffer.from(this.buffer.subarray(0, this.length));
   }
 
+  /** What was written, without a copy: for a writer used once and dropped. */
+  view(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
   private string(bytes: Uint8Array): void {
     const huffmanSize = this.huffman ? huffmanLength(bytes) : Infinity;
     if (huffmanSize < bytes.length) {
