@@ -99,7 +99,8 @@ export type JwtAlgorithm =
   | "HS256" | "HS384" | "HS512"
   | "RS256" | "RS384" | "RS512"
   | "PS256" | "PS384" | "PS512"
-  | "ES256" | "ES384" | "ES512";
+  | "ES256" | "ES384" | "ES512"
+  | "EdDSA";
 
 /** Where a provider's public keys come from (RS*, PS*, ES*). */
 export type PublicKeySource =
@@ -108,7 +109,9 @@ export type PublicKeySource =
   /** A local JWKS file, absolute path. */
   | { readonly kind: "jwks-file"; readonly path: string }
   /** A PEM public key (SPKI or certificate), absolute path. */
-  | { readonly kind: "public-key-file"; readonly path: string };
+  | { readonly kind: "public-key-file"; readonly path: string }
+  /** Only an `issuer`: its `/.well-known/openid-configuration` names the `jwks_uri` (OIDC discovery). */
+  | { readonly kind: "oidc-discovery"; readonly issuer: string };
 
 /**
  * At least one of `secret` and `publicKeys`. A token's `alg` picks which: HS* only ever
@@ -126,7 +129,7 @@ export interface AuthProviderConfig {
   readonly publicKeys: PublicKeySource | undefined;
   /**
    * Allow-list; never `none`, HS* only with a secret, the others only with public keys.
-   * Default: HS256/384/512 when there is a secret, plus every RS*, PS* and ES* when
+   * Default: HS256/384/512 when there is a secret, plus every RS*, PS*, ES* and EdDSA when
    * there are public keys.
    */
   readonly algorithms: readonly JwtAlgorithm[];

@@ -137,7 +137,7 @@ type KeyPath = readonly (string | number)[];
 
 const HMAC_ALGORITHMS: readonly JwtAlgorithm[] = ["HS256", "HS384", "HS512"];
 const PUBLIC_KEY_ALGORITHMS: readonly JwtAlgorithm[] = [
-  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 ];
 /** RFC 9110 token: what a header name may contain. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -271,11 +271,13 @@ function buildStore(source: Source, raw: RawConfig["rateLimitStore"], duration: 
 }
 
 function buildProvider(source: Source, p: RawProvider, at: KeyPath, path: (p: string) => string, duration: DurationOf): AuthProviderConfig {
-  if (p.secret === undefined && p.jwks === undefined && p.publicKey === undefined) source.fail(at, "set secret, jwks or publicKey");
+  const noKeys = p.secret === undefined && p.jwks === undefined && p.publicKey === undefined;
+  if (noKeys && p.issuer === undefined) source.fail(at, "set secret, jwks, publicKey, or an issuer to discover keys from");
   if (p.jwks !== undefined && p.publicKey !== undefined) source.fail([...at, "publicKey"], "set jwks or publicKey, not both");
   let publicKeys: PublicKeySource | undefined;
   if (p.publicKey !== undefined) publicKeys = { kind: "public-key-file", path: path(p.publicKey) };
   else if (p.jwks !== undefined) publicKeys = jwksSource(source, p.jwks, [...at, "jwks"], path);
+  else if (noKeys && p.issuer !== undefined) publicKeys = discoverySource(source, p.issuer, [...at, "issuer"]);
   const algorithms = p.algorithms ?? [
     ...(p.secret === undefined ? [] : HMAC_ALGORITHMS),
     ...(publicKeys === undefined ? [] : PUBLIC_KEY_ALGORITHMS),
@@ -312,6 +314,21 @@ function jwksSource(source: Source, jwks: string, at: KeyPath, path: (p: string)
     source.fail(at, `${JSON.stringify(jwks)} must be an https URL (http only for localhost) or a file path`);
   }
   return { kind: "jwks-url", url: jwks };
+}
+
+/** OIDC discovery (Okta, Auth0, Keycloak, Azure AD): the issuer URL alone, https as for jwks. */
+function discoverySource(source: Source, issuer: string, at: KeyPath): PublicKeySource {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return source.fail(at, `${JSON.stringify(issuer)} must be an https URL to discover keys from (or set secret, jwks or publicKey)`);
+  }
+  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || url.hostname.startsWith("127.");
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    source.fail(at, `${JSON.stringify(issuer)} must be an https URL (http only for localhost) to discover keys from`);
+  }
+  return { kind: "oidc-discovery", issuer };
 }
 
 function buildAuthRule(source: Source, raw: NonNullable<RawRule["auth"]>, at: KeyPath, providers: readonly AuthProviderConfig[]): AuthRule {

@@ -159,3 +159,26 @@ test.serial("auth e2e: the config rule's timeout bounds the call: 504 DEADLINE_E
   const quick = await get(`${t.context.url}/v1/slow/2`);
   t.is(quick.status, 200);
 });
+
+test("auth e2e: a provider named by its issuer alone finds the JWKS by OIDC discovery; EdDSA tokens verify", async (t) => {
+  const { createServer } = await import("node:http");
+  const ed = generateKey("ed25519");
+  let base = "";
+  const server = createServer((request, response) => {
+    response.setHeader("content-type", "application/json");
+    if (request.url === "/.well-known/openid-configuration") response.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/keys` }));
+    else response.end(JSON.stringify({ keys: [ed.jwk("ed-1", "EdDSA")] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+  const started = await startPolicyGateways([`auth:\n  providers:\n    - { id: idp, issuer: "${base}" }\n`]);
+  t.teardown(() => started.stop());
+  const token = signJwt({ alg: "EdDSA", kid: "ed-1" }, { sub: "carol", iss: base, exp: now(300), scope: "items.read" }, ed.privateKey);
+  const answer = await get(`${started.gateways[0]!.url}/v1/secret/5`, bearer(token));
+  t.is(answer.status, 200, answer.text);
+  t.deepEqual(started.backend.calls.map((c) => c.metadata.get("x-jwt-sub")[0]), ["carol"]);
+  const wrongIssuer = signJwt({ alg: "EdDSA", kid: "ed-1" }, { sub: "carol", iss: "https://other.test", exp: now(300), scope: "items.read" }, ed.privateKey);
+  t.is((await get(`${started.gateways[0]!.url}/v1/secret/6`, bearer(wrongIssuer))).status, 401);
+});

@@ -24,12 +24,12 @@ export interface VerifierOptions {
   readonly fetchTimeoutMs?: number;
 }
 
-/** Where the keys come from, as the verifier sees it; config's sources plus OIDC discovery. */
-export type KeySource = PublicKeySource | { readonly kind: "oidc-discovery"; readonly issuer: string };
+/** Where the keys come from: JWKS URL or file, PEM file, or OIDC discovery from the issuer. */
+export type KeySource = PublicKeySource;
 
 /**
- * A provider as the verifier takes it: the config's, or wider — EdDSA and OIDC discovery
- * are supported here before the config schema names them.
+ * A provider as the verifier takes it: the config's, with the allow-list widened to any
+ * string so a test can show that `none` is refused even when listed.
  */
 export interface ProviderSpec extends Omit<AuthProviderConfig, "publicKeys" | "algorithms"> {
   readonly publicKeys: KeySource | undefined;

@@ -154,7 +154,7 @@ test("auth: a jwks file path is relative to the config file", loads, "auth: { pr
     providers: [
       {
         publicKeys: { kind: "jwks-file", path: `${BASE}/keys/jwks.json` },
-        algorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"],
+        algorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"],
       },
     ],
   },
@@ -166,7 +166,17 @@ test("auth: a PEM publicKey file, relative", loads, "auth: { providers: [{ id: a
   auth: { providers: [{ publicKeys: { kind: "public-key-file", path: `${BASE}/keys/pub.pem` }, algorithms: ["PS256"] }] },
 });
 test("auth: secret and jwks together allow both families by default", loads, "auth: { providers: [{ id: a, secret: x, jwks: j.json }] }\n", {
-  auth: { providers: [{ secret: "x", algorithms: ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"] }] },
+  auth: { providers: [{ secret: "x", algorithms: ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] }] },
+});
+test("auth: an issuer alone means OIDC discovery, with every public-key algorithm", loads, "auth: { providers: [{ id: a, issuer: 'https://idp.example/realms/x' }] }\n", {
+  auth: {
+    providers: [
+      {
+        publicKeys: { kind: "oidc-discovery", issuer: "https://idp.example/realms/x" },
+        algorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"],
+      },
+    ],
+  },
 });
 test(
   "rules: every policy key, with defaults",
@@ -348,7 +358,7 @@ test("provider id with spaces", fails, "auth: { providers: [{ id: 'my provider',
 test("algorithms: none is never accepted", fails, "auth:\n  providers:\n    - id: a\n      secret: x\n      algorithms: [HS256, none]\n",
   `config.yaml:5: auth.providers[0].algorithms[1]: "none" is never accepted`);
 test("algorithms: unknown", fails, "auth: { providers: [{ id: a, secret: x, algorithms: [hs256] }] }\n",
-  `config.yaml:1: auth.providers[0].algorithms[0]: must be one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 (got "hs256")`);
+  `config.yaml:1: auth.providers[0].algorithms[0]: must be one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA (got "hs256")`);
 test("algorithms: empty", fails, "auth: { providers: [{ id: a, secret: x, algorithms: [] }] }\n", "config.yaml:1: auth.providers[0].algorithms: must not be empty");
 test("rule auth.required not a boolean", fails, "rules: [{ selector: '*', auth: { required: maybe } }]\n", `config.yaml:1: rules[0].auth.required: must be true or false (got "maybe")`);
 test("rateLimit onStoreError unknown", fails, "rules: [{ selector: '*', rateLimit: { requests: 1, per: 1s, onStoreError: retry } }]\n",
@@ -395,7 +405,11 @@ test("backend shadowed by an earlier package wildcard", fails, "backends:\n  - {
   `config.yaml:3: backends[1].selector: "a.B.C" is never used: backends[0] ("a.*") matches its methods first`);
 test("backend tls cert without key", fails, "backends:\n  - selector: '*'\n    address: a:1\n    tls: { cert: c.pem }\n",
   "config.yaml:4: backends[0].tls: set cert and key together (mTLS), or neither");
-test("provider without keys", fails, "auth:\n  providers:\n    - id: a\n      issuer: x\n", "config.yaml:3: auth.providers[0]: set secret, jwks or publicKey");
+test("provider without keys", fails, "auth:\n  providers:\n    - id: a\n      audiences: [x]\n", "config.yaml:3: auth.providers[0]: set secret, jwks, publicKey, or an issuer to discover keys from");
+test("provider discovering from a non-https issuer", fails, "auth:\n  providers:\n    - id: a\n      issuer: http://idp.example\n",
+  'config.yaml:4: auth.providers[0].issuer: "http://idp.example" must be an https URL (http only for localhost) to discover keys from');
+test("provider discovering from an issuer that is no URL", fails, "auth:\n  providers:\n    - id: a\n      issuer: x\n",
+  'config.yaml:4: auth.providers[0].issuer: "x" must be an https URL to discover keys from (or set secret, jwks or publicKey)');
 test("provider with jwks and publicKey", fails, "auth:\n  providers:\n    - id: a\n      jwks: j.json\n      publicKey: k.pem\n",
   "config.yaml:5: auth.providers[0].publicKey: set jwks or publicKey, not both");
 test("provider ids are unique", fails, "auth:\n  providers:\n    - { id: a, secret: x }\n    - { id: a, secret: y }\n",
@@ -553,7 +567,7 @@ test("loadConfig: default arrays are not shared between results", (t) => {
   const a = parse("auth: { providers: [{ id: a, secret: x }] }\n");
   const b = parse("auth: { providers: [{ id: a, jwks: j.json }] }\n");
   t.deepEqual(a.auth.providers[0]?.algorithms, ["HS256", "HS384", "HS512"]);
-  t.is(b.auth.providers[0]?.algorithms.length, 9);
+  t.is(b.auth.providers[0]?.algorithms.length, 10);
 });
 
 // --- flags ---------------------------------------------------------------------------
