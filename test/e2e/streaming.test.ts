@@ -169,6 +169,40 @@ test("server stream: a client that stops reading stops the backend through back-
   t.true(backend.events.includes("Count done"));
 });
 
+test("server stream: a deadline that passes mid-stream is the final error line (DEADLINE_EXCEEDED)", async (t) => {
+  const { backend, gateway } = t.context;
+  const response = await fetch(`${gateway.url}/v1/count/2?gated=true`, { headers: { "grpc-timeout": "300m" } });
+  const text = await response.text();
+  backend.release(); // unblock the gated backend loop; the call is already over
+  t.is(response.status, 200);
+  t.regex(text, /^\{"result":\{"seq":0,"text":"tick 0"\}\}\n\{"error":\{"code":4,/);
+});
+
+test("client stream: a client that disconnects mid-upload cancels the backend call", async (t) => {
+  const { backend, gateway } = t.context;
+  backend.events.length = 0;
+  const abort = new AbortController();
+  async function* stalled(): AsyncGenerator<Uint8Array> {
+    yield Buffer.from('{"seq":1}\n{"seq":2}\n');
+    await backend.waitFor((events) => events.includes("Upload got 1"));
+    abort.abort();
+    // Never finish the body: a finished generator would end the upload normally.
+    await new Promise<never>(() => {});
+  }
+  const outcome = await fetch(`${gateway.url}/v1/upload`, {
+    method: "POST",
+    headers: { "content-type": "application/x-ndjson" },
+    body: stalled(),
+    duplex: "half",
+    signal: abort.signal,
+  } as RequestInit).catch((error: unknown) => error);
+  t.is((outcome as { name?: string }).name, "AbortError");
+  // grpc-js (Node's Http2Stream.close) may deliver a half-close just before the
+  // RST_STREAM, so the backend can see the end of input first; the cancel still arrives.
+  await backend.waitFor((events) => events.includes("Upload cancelled"));
+  t.pass();
+});
+
 /** 100k NDJSON lines; pauses half-way until the backend has seen a message. */
 async function* hundredThousandLines(backend: StreamBackend): AsyncGenerator<Uint8Array> {
   let batch = "";

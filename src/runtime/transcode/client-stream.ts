@@ -103,7 +103,16 @@ function bodyChunks(req: IncomingMessage): AsyncIterable<Uint8Array> {
   }
   const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
   const source: Readable = encoding === "identity" || encoding === "" ? req : req.pipe(decoderFor(encoding) as Transform);
-  return source.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
+  return untilComplete(req, source.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>);
+}
+
+/**
+ * A request whose client went away ends like a finished one; it must not: the backend
+ * would take a truncated stream (or its cut-off last line) for the whole.
+ */
+async function* untilComplete(req: IncomingMessage, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* chunks;
+  if (!req.complete) throw new GatewayError(Code.CANCELLED, "the client closed the request before its body ended");
 }
 
 /**

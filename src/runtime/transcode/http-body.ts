@@ -88,6 +88,8 @@ export async function readRawBody(req: IncomingMessage, limit: number): Promise<
     if (error instanceof GatewayError) throw error;
     throw new GatewayError(Code.INVALID_ARGUMENT, `cannot decode request body (Content-Encoding ${encoding})`, { cause: error });
   }
+  // A client that went away ends the stream too: never pass a truncated body on as whole.
+  if (!req.complete) throw new GatewayError(Code.CANCELLED, "the client closed the request before its body ended");
   return Buffer.concat(chunks, size);
 }
 
