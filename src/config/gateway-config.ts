@@ -31,6 +31,17 @@ export interface GatewayConfig {
   readonly logging: { readonly level: LogLevel };
   /** The listener itself: TLS termination. Plain HTTP when `tls` is undefined. */
   readonly server: { readonly tls: ListenerTlsConfig | undefined };
+  /** OpenTelemetry span export over OTLP/HTTP; off (and never loaded) when undefined. */
+  readonly tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** OTLP/HTTP traces URL, e.g. `http://otel-collector:4318/v1/traces` (Jaeger and Tempo accept it). */
+  readonly endpoint: string;
+  /** `service.name` of the spans. Default `protogate`. */
+  readonly serviceName: string;
+  /** Share of new traces sampled, 0..1; a sampled parent is always followed. Default 1. */
+  readonly sampleRatio: number;
 }
 
 /** Absolute PEM file paths for the listener; with `ca`, clients must present a certificate it signed (mTLS). */
@@ -238,4 +249,6 @@ export const CONFIG_DEFAULTS = {
   retryMaxBackoff: "1s",
   breakerFailures: 5,
   breakerHalfOpenAfter: "10s",
+  tracingServiceName: "protogate",
+  tracingSampleRatio: 1,
 } as const;

@@ -27,6 +27,7 @@ import type {
   RetryConfig,
   RuleConfig,
   StoreErrorPolicy,
+  TracingConfig,
 } from "./gateway-config.js";
 import { CONFIG_DEFAULTS } from "./gateway-config.js";
 import { withCliBackend } from "./resolve-backends.js";
@@ -105,6 +106,7 @@ interface RawConfig {
   shutdown?: { gracePeriod?: string };
   logging?: { level?: LogLevel };
   server?: { tls?: { cert: string; key: string; ca?: string } };
+  tracing?: { endpoint: string; serviceName?: string; sampleRatio?: number };
 }
 interface RawBackend {
   selector: string;
@@ -246,6 +248,24 @@ function build(source: Source, raw: RawConfig, options: ParseConfigOptions): Gat
     shutdown: { gracePeriodMs: duration(["shutdown", "gracePeriod"], raw.shutdown?.gracePeriod ?? CONFIG_DEFAULTS.gracePeriod, { allowZero: true }) },
     logging: { level: raw.logging?.level ?? CONFIG_DEFAULTS.logLevel },
     server: { tls: raw.server?.tls === undefined ? undefined : listenerTls(raw.server.tls, path) },
+    tracing: raw.tracing === undefined ? undefined : buildTracing(source, raw.tracing),
+  };
+}
+
+function buildTracing(source: Source, raw: NonNullable<RawConfig["tracing"]>): TracingConfig {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    source.fail(["tracing", "endpoint"], `${JSON.stringify(raw.endpoint)} is not an http(s) URL (use e.g. http://otel-collector:4318/v1/traces)`);
+  }
+  return {
+    endpoint: raw.endpoint,
+    serviceName: raw.serviceName ?? CONFIG_DEFAULTS.tracingServiceName,
+    sampleRatio: raw.sampleRatio ?? CONFIG_DEFAULTS.tracingSampleRatio,
   };
 }
 

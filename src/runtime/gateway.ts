@@ -1,4 +1,5 @@
 import Koa from "koa";
+import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import type { CodecRegistry } from "../codec/index.js";
 import type { RouteTable } from "../model/route-table.js";
@@ -39,6 +40,8 @@ export interface GatewayOptions extends RouteResolvers {
   readonly metrics?: GatewayMetrics | undefined;
   /** CORS is off when undefined. */
   readonly cors?: CorsConfig | undefined;
+  /** OpenTelemetry server spans (ops/tracing.ts); none when undefined. */
+  readonly tracing?: Middleware | undefined;
   /** Per-method auth, rate limits and cache (runtime/policy); every method is open without it. */
   readonly policy?: PolicyLayer;
 }
@@ -47,6 +50,7 @@ export interface GatewayOptions extends RouteResolvers {
  * The Koa app, and the one place the middleware order is set. Outermost first:
  *
  *   requestContext   X-Request-Id on every response; one access-log line per request
+ *   tracing          (when configured) a span per request, the backend's parent via traceparent
  *   metrics          counts and times every request (ops and errors too), so it wraps all below
  *   cors             answers preflights for every transcoded path before matching (never 404/405);
  *                    outside errorMiddleware so error answers carry the CORS headers too
@@ -65,6 +69,7 @@ export function createGateway(options: GatewayOptions): Koa {
   app.proxy = false; // X-Forwarded-For is judged by ClientAddressResolver against trustedProxies
   app.silent = true; // errorMiddleware answers and logs; Koa must not print stacks
   app.use(requestContext(options.logger));
+  if (options.tracing !== undefined) app.use(options.tracing);
   if (options.metrics !== undefined) app.use(metricsMiddleware(options.metrics));
   if (options.cors !== undefined) app.use(cors(options.cors, routes));
   app.use(errorMiddleware(options.logger));

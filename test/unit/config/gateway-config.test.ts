@@ -56,6 +56,8 @@ test("config-schema.json: documents the defaults CONFIG_DEFAULTS fills", (t) => 
   t.is(at("backends", "retry", "maxBackoff").default, CONFIG_DEFAULTS.retryMaxBackoff);
   t.is(at("backends", "circuitBreaker", "failures").default, CONFIG_DEFAULTS.breakerFailures);
   t.is(at("backends", "circuitBreaker", "halfOpenAfter").default, CONFIG_DEFAULTS.breakerHalfOpenAfter);
+  t.is(at("tracing", "serviceName").default, CONFIG_DEFAULTS.tracingServiceName);
+  t.is(at("tracing", "sampleRatio").default, CONFIG_DEFAULTS.tracingSampleRatio);
 });
 
 test("config-schema.json: every object forbids unknown keys", (t) => {

@@ -54,6 +54,7 @@ const DEFAULTS: GatewayConfig = {
   shutdown: { gracePeriodMs: 10_000 },
   logging: { level: "info" },
   server: { tls: undefined },
+  tracing: undefined,
 };
 
 test("loadConfig: an empty file is all defaults", (t) => {
@@ -303,7 +304,7 @@ test("JSON: a syntax error carries its line", fails, `{\n  "listen": "a:1",\n  "
 
 // --- errors: unknown keys --------------------------------------------------------
 
-const TOP_KEYS = "listen, protoPaths, backends, auth, rules, rateLimitStore, json, autoMapping, cors, limits, trustedProxies, shutdown, logging, server";
+const TOP_KEYS = "listen, protoPaths, backends, auth, rules, rateLimitStore, json, autoMapping, cors, limits, trustedProxies, shutdown, logging, server, tracing";
 test("unknown key at the top", fails, "listn: 0.0.0.0:80\n", `config.yaml:1: unknown key "listn" (expected one of ${TOP_KEYS})`);
 test("unknown key on a later line", fails, "listen: 0.0.0.0:80\n\nshutdown: {}\ngracePeriod: 1s\n", `config.yaml:4: unknown key "gracePeriod" (expected one of ${TOP_KEYS})`);
 test("unknown key in a rule", fails, "rules:\n  - selector: '*'\n    timeout: 1s\n  - selector: a.*\n    ratelimit: {}\n",
@@ -655,3 +656,12 @@ test("circuitBreaker failures 0", fails, "backends: [{ selector: '*', address: '
   "config.yaml:1: backends[0].circuitBreaker.failures: must be an integer >= 1 (got 0)");
 test("circuitBreaker halfOpenAfter not a duration", fails, "backends: [{ selector: '*', address: 'a:1', circuitBreaker: { halfOpenAfter: soon } }]\n",
   /^config\.yaml:1: backends\[0\]\.circuitBreaker\.halfOpenAfter: .*duration/);
+test("tracing: endpoint, defaults filled", loads, "tracing: { endpoint: 'http://collector:4318/v1/traces' }\n", {
+  tracing: { endpoint: "http://collector:4318/v1/traces", serviceName: "protogate", sampleRatio: 1 },
+});
+test("tracing: every key", loads, "tracing: { endpoint: 'https://c/v1/traces', serviceName: gw, sampleRatio: 0.25 }\n", {
+  tracing: { endpoint: "https://c/v1/traces", serviceName: "gw", sampleRatio: 0.25 },
+});
+test("tracing endpoint not a URL", fails, "tracing: { endpoint: collector:4318 }\n",
+  `config.yaml:1: tracing.endpoint: "collector:4318" is not an http(s) URL (use e.g. http://otel-collector:4318/v1/traces)`);
+test("tracing sampleRatio above 1", fails, "tracing: { endpoint: 'http://c', sampleRatio: 2 }\n", "config.yaml:1: tracing.sampleRatio: must be a number from 0 to 1 (got 2)");
