@@ -1,0 +1,214 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { createCodecRegistry } from "../codec/index.js";
+import type { BackendConfig, GatewayConfig } from "../config/gateway-config.js";
+import { resolveBackend } from "../config/resolve-backends.js";
+import type { MethodEntry } from "../model/route-table.js";
+import { BackendPool } from "../runtime/backend/backend-pool.js";
+import type { BackendTarget } from "../runtime/backend/backend-pool.js";
+import { createTransport } from "../runtime/backend/native-transport/create-transport.js";
+import { guardTransport } from "../runtime/backend/guarded-transport.js";
+import type { Transport } from "../runtime/backend/transport.js";
+import { GatewayMetrics } from "../runtime/ops/metrics.js";
+import { BackendReadiness } from "../runtime/ops/readiness.js";
+import { createTracing } from "../runtime/ops/tracing.js";
+import type { ReadinessTarget } from "../runtime/ops/readiness.js";
+import { createGateway } from "../runtime/gateway.js";
+import { loadGenerated } from "../runtime/load-generated.js";
+import { buildPolicyLayer } from "../runtime/policy/build-policy-layer.js";
+import { ExitCode } from "./exit-codes.js";
+import type { CommandFlags } from "./main.js";
+import { buildApi } from "./build-table.js";
+import { configFromFlags } from "./config-from-flags.js";
+
+// Slow-header (slowloris) clients are cut off; a whole request may take longer (large bodies).
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+// How often Node looks for connections past those timeouts (its default, 30s, lets a slowloris linger).
+const TIMEOUT_CHECK_MS = 1_000;
+
+/**
+ * `protogate serve`: the composition root. Resolves to the exit code once a SIGTERM or
+ * SIGINT has drained the server (SPEC §8).
+ */
+export async function runServe(flags: CommandFlags): Promise<number> {
+  const config = configFromFlags(flags);
+  // Same data either way: the committed generated/ or the generator run in memory.
+  const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
+  const logger = pino({ level: config.logging.level, base: undefined });
+  const codecs = createCodecRegistry(table.types, config.json);
+  // Every RPC's auth / rate limit / cache / timeout, resolved once (proto options, then config rules).
+  const policy = buildPolicyLayer(table, config, logger);
+
+  const metrics = new GatewayMetrics();
+  // Loaded only when configured: without `tracing` the OpenTelemetry SDK is never imported.
+  const tracing = config.tracing === undefined ? undefined : await createTracing(config.tracing);
+  // The raw channel of each backend: readiness asks it directly, past the breaker and retries.
+  const readinessTargets: ReadinessTarget[] = [];
+  const readiness = new BackendReadiness(() => readinessTargets, {
+    onResult: (name, up) => metrics.recordBackendUp(name, up),
+  });
+  const targets = new Map<BackendConfig, BackendTarget>();
+  const pool = new BackendPool((method: MethodEntry) => {
+    const backend = resolveBackend(config, method.name);
+    if (backend === undefined) return undefined;
+    let target = targets.get(backend);
+    if (target === undefined) {
+      const tls = backend.tls;
+      target = {
+        address: backend.address,
+        timeoutMs: backend.timeoutMs,
+        connect: (): Transport => {
+          const raw = createTransport(backend.transport, {
+            address: backend.address,
+            ...(backend.retry === undefined ? {} : { retry: { ...backend.retry, methods: idempotentMethods(table.methods, config, backend) } }),
+            ...(tls === undefined
+              ? {}
+              : {
+                  tls: {
+                    ...(tls.ca === undefined ? {} : { ca: readFileSync(tls.ca) }),
+                    ...(tls.cert === undefined ? {} : { cert: readFileSync(tls.cert) }),
+                    ...(tls.key === undefined ? {} : { key: readFileSync(tls.key) }),
+                    ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
+                  },
+                }),
+          });
+          readinessTargets.push({ name: backend.address, transport: raw });
+          return guardTransport(raw, {
+            backend: backend.address,
+            circuitBreaker: backend.circuitBreaker,
+            onCall: (rpc, code, seconds) => metrics.recordBackendCall(backend.address, rpc, code, seconds),
+            onCircuitState: (state) => metrics.recordCircuitState(backend.address, state),
+          });
+        },
+      };
+      targets.set(backend, target);
+    }
+    return target;
+  });
+
+  let ready = true;
+  const app = createGateway({
+    table,
+    codecs,
+    openapi,
+    logger,
+    maxBodySize: config.limits.maxBodyBytes,
+    trustedProxies: config.trustedProxies,
+    autoMapping: config.autoMapping,
+    isReady: () => ready,
+    backendReadiness: () => readiness.check(),
+    metrics,
+    cors: config.cors,
+    tracing: tracing?.middleware,
+    transportFor: (method) => pool.transportFor(method),
+    timeoutFor: (method) => minDefined(pool.timeoutFor(method), policy.layer.policies.get(method.name)?.timeoutMs),
+    policy: policy.layer,
+  });
+
+  // Responses not yet started when shutdown begins (and any on a reused connection after it)
+  // say Connection: close, so keep-alive sockets end with their last answer instead of idling.
+  const handle = app.callback();
+  const unanswered = new Set<ServerResponse>();
+  let stopping = false;
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (stopping) res.setHeader("Connection", "close");
+    unanswered.add(res);
+    res.once("close", () => unanswered.delete(res));
+    void handle(req, res);
+  };
+  const listenerTls = config.server.tls;
+  const serverOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_MS };
+  const server =
+    listenerTls === undefined
+      ? createServer(serverOptions, onRequest)
+      : createTlsServer(
+          {
+            ...serverOptions,
+            cert: readFileSync(listenerTls.cert),
+            key: readFileSync(listenerTls.key),
+            // With a CA, clients must present a certificate it signed (mTLS at the listener).
+            ...(listenerTls.ca === undefined ? {} : { ca: readFileSync(listenerTls.ca), requestCert: true, rejectUnauthorized: true }),
+          },
+          onRequest,
+        );
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP never reaches Koa: answer it here rather than let Node reset silently.
+    if (socket.writable && error.code !== "ECONNRESET") {
+      const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+      // headersTimeout / requestTimeout ran out (a slowloris client, or a stalled body).
+      const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+      const status = tooLarge ? "431 Request Header Fields Too Large" : timedOut ? "408 Request Timeout" : "400 Bad Request";
+      const body = tooLarge
+        ? '{"code":8,"message":"request headers are too large","details":[]}'
+        : timedOut
+          ? '{"code":4,"message":"the request took too long to arrive","details":[]}'
+          : '{"code":3,"message":"malformed HTTP request","details":[]}';
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    } else socket.destroy();
+  });
+
+  // A Redis rate-limit store gets a moment to connect before we take traffic.
+  await policy.ready();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  // The ready line goes out whatever the log level: scripts and tests wait for it (SPEC §1).
+  process.stdout.write(
+    `${JSON.stringify({ level: "info", time: Date.now(), msg: `protogate listening on ${listenerTls === undefined ? "http" : "https"}://${host}:${address.port}`, routes: table.routes.length })}\n`,
+  );
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      ready = false;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader("Connection", "close");
+      logger.info({ msg: "shutting down", signal, gracePeriodMs: config.shutdown.gracePeriodMs });
+      const force = setTimeout(() => server.closeAllConnections(), config.shutdown.gracePeriodMs);
+      force.unref();
+      // Stops accepting at once; resolves when in-flight requests have finished.
+      server.close(() => {
+        clearTimeout(force);
+        pool.close();
+        void policy.close();
+        // Spans still buffered go out before the exit (bounded by the exporter's own timeout).
+        void (tracing?.shutdown() ?? Promise.resolve())
+          .catch(() => undefined)
+          .finally(() => {
+            logger.info({ msg: "stopped" });
+            logger.flush();
+            resolve(ExitCode.OK);
+          });
+      });
+      server.closeIdleConnections();
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
+
+/** The backend's methods that are safe to retry: those with an idempotency_level. */
+function idempotentMethods(methods: readonly MethodEntry[], config: GatewayConfig, backend: BackendConfig): { service: string; method: string }[] {
+  return methods
+    .filter((m) => m.idempotency !== undefined && !m.clientStreaming && resolveBackend(config, m.name) === backend)
+    .map((m) => ({ service: m.service, method: m.name.slice(m.service.length + 1) }));
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
