@@ -68,7 +68,7 @@ export function createGateway(options: GatewayOptions): Koa {
   const app = new Koa();
   app.proxy = false; // X-Forwarded-For is judged by ClientAddressResolver against trustedProxies
   app.silent = true; // errorMiddleware answers and logs; Koa must not print stacks
-  app.use(requestContext(options.logger));
+  app.use(requestContext(options.logger, options.trustedProxies));
   if (options.tracing !== undefined) app.use(options.tracing);
   if (options.metrics !== undefined) app.use(metricsMiddleware(options.metrics));
   if (options.cors !== undefined) app.use(cors(options.cors, routes));

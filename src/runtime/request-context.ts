@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
+import { ClientAddressResolver } from "./client-address.js";
 import { requestState } from "./request-state.js";
 
 // Echo a client's request id only when it is a sane token; otherwise mint one.
@@ -11,7 +12,9 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
  * route template, RPC, HTTP status, gRPC code, total and backend time, client address and the
  * verified `sub` when there is one. Never the token or any other header value.
  */
-export function requestContext(logger: Logger): Middleware {
+export function requestContext(logger: Logger, trustedProxies: readonly string[] = []): Middleware {
+  // Behind a proxy (Istio's sidecar) the peer is the proxy: log the client it vouches for.
+  const addresses = new ClientAddressResolver(trustedProxies);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const incoming = ctx.get("x-request-id");
@@ -33,7 +36,7 @@ export function requestContext(logger: Logger): Middleware {
           grpcCode: state.grpcCode,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
           backendMs: state.backendMs,
-          clientIp: ctx.socket.remoteAddress,
+          clientIp: addresses.resolve(ctx.socket.remoteAddress ?? "", ctx.get("x-forwarded-for") || undefined).clientIp,
           sub: state.subject,
         });
       }

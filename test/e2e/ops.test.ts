@@ -71,10 +71,10 @@ test.serial("ops: /metrics parses and counts what the test sent, by rpc, HTTP co
 });
 
 test.serial("ops: one access-log line per request with id, route, rpc, status, gRPC code, durations and client ip — never the token", async (t) => {
-  const s = await setup();
+  const s = await setup("", {}, "trustedProxies: [127.0.0.1]\n");
   try {
     const token = "Bearer secret-token-never-logged";
-    const response = await fetch(`${s.gateway.url}/v1/items/logged`, { headers: { "x-request-id": "log-test-1", authorization: token } });
+    const response = await fetch(`${s.gateway.url}/v1/items/logged`, { headers: { "x-request-id": "log-test-1", authorization: token, "x-forwarded-for": "203.0.113.7" } });
     t.is(response.status, 200);
     await fetch(`${s.gateway.url}/v1/items/logged`, { headers: { "x-request-id": "log-test-2", "grpc-metadata-fail-code": "14" } });
     await new Promise((resolve) => setTimeout(resolve, 200)); // let pino's line reach the pipe
@@ -86,10 +86,10 @@ test.serial("ops: one access-log line per request with id, route, rpc, status, g
       .filter((entry) => entry.msg === "request");
     const first = lines.filter((entry) => entry.requestId === "log-test-1");
     t.is(first.length, 1, "exactly one line for the request");
-    t.like(first[0], { method: "GET", route: "/v1/items/{id}", rpc: "ops.v1.OpsService.GetItem", status: 200, grpcCode: 0, clientIp: "127.0.0.1" });
+    t.like(first[0], { method: "GET", route: "/v1/items/{id}", rpc: "ops.v1.OpsService.GetItem", status: 200, grpcCode: 0, clientIp: "203.0.113.7" });
     t.is(typeof first[0]!.durationMs, "number");
     t.is(typeof first[0]!.backendMs, "number");
-    t.like(lines.find((entry) => entry.requestId === "log-test-2"), { status: 503, grpcCode: 14 });
+    t.like(lines.find((entry) => entry.requestId === "log-test-2"), { status: 503, grpcCode: 14, clientIp: "127.0.0.1" });
     t.false(s.gateway.output().includes("secret-token-never-logged"));
   } finally {
     await s.stop();
