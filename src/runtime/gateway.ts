@@ -55,7 +55,7 @@ export interface GatewayOptions extends RouteResolvers {
  *   cors             answers preflights for every transcoded path before matching (never 404/405);
  *                    outside errorMiddleware so error answers carry the CORS headers too
  *   errorMiddleware  any throw below → google.rpc.Status JSON; stack traces never leave
- *   opsRoutes        /healthz, /readyz, /openapi.json — before matching, so no proto can shadow them
+ *   opsRoutes        /healthz, /readyz, /metrics, /openapi.json — before matching, so no proto can shadow them
  *   routeMatch       protogate's matcher: 404, 405 + Allow, or the binding and its path values
  *   auth             JWT per method: 401/403 before any budget is spent or any cache is read
  *   rateLimit        after auth so `key: sub` sees the verified subject; before the cache, so hits count too

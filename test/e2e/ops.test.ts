@@ -53,7 +53,9 @@ test.serial("ops: /metrics parses and counts what the test sent, by rpc, HTTP co
     for (let i = 0; i < 3; i++) t.is((await fetch(`${s.gateway.url}/v1/items/a${i}`)).status, 200);
     t.is((await fetch(`${s.gateway.url}/v1/items/x`, { headers: { "grpc-metadata-fail-code": "5" } })).status, 404);
     t.is((await fetch(`${s.gateway.url}/no/such/path`)).status, 404);
+    t.is((await fetch(`${s.gateway.url}/healthz`)).status, 200);
     const samples = await metrics(s.gateway.url);
+    t.is(sampleValue(samples, "protogate_http_requests_total", { rpc: "ops", code: "200" }), 1, "the probe, under ops");
     const requests = "protogate_http_requests_total";
     t.is(sampleValue(samples, requests, { rpc: "ops.v1.OpsService.GetItem", code: "200", grpc_code: "OK" }), 3);
     t.is(sampleValue(samples, requests, { rpc: "ops.v1.OpsService.GetItem", code: "404", grpc_code: "NOT_FOUND" }), 1);

@@ -199,12 +199,16 @@ export function codeName(code: number): string {
   return CODE_NAMES[code] ?? "UNKNOWN";
 }
 
-/** The `rpc` label of a request: its RPC, `ops` for the fixed routes, else `unmatched`. */
-export function rpcLabel(ctx: { readonly state: unknown }): string {
+/**
+ * The `rpc` label of a request: its RPC; `ops` for what the gateway answers itself (the
+ * fixed routes, /docs, CORS preflights); `unmatched` for 404/405/bad paths.
+ */
+export function rpcLabel(ctx: { readonly state: unknown; readonly status: number }): string {
   const route = requestState(ctx).route;
   if (route !== undefined) return route.method.name;
-  // @koa/router marks the requests its (fixed, operational) routes answered.
-  return (ctx as { readonly _matchedRoute?: unknown })._matchedRoute === undefined ? "unmatched" : "ops";
+  // @koa/router marks the requests its (fixed, operational) routes answered, 503s of /readyz included.
+  if ((ctx as { readonly _matchedRoute?: unknown })._matchedRoute !== undefined) return "ops";
+  return ctx.status < 400 ? "ops" : "unmatched";
 }
 
 /**
