@@ -227,5 +227,9 @@ test("StreamBooks: a client that cancels stops the stream on the server", async 
   while (!lines.some((line) => line.startsWith("StreamBooks cancelled")) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  t.deepEqual(lines.filter((line) => line.startsWith("StreamBooks")), ["StreamBooks cancelled after 1 books"]);
+  // Stopped before the fourth book; how many went out first depends on scheduling (a busy
+  // machine may deliver the first 'data' after the next 200ms pause).
+  const logged = lines.filter((line) => line.startsWith("StreamBooks"));
+  t.is(logged.length, 1);
+  t.regex(logged[0] ?? "", /^StreamBooks cancelled after [1-3] books$/);
 });
