@@ -41,10 +41,10 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
   const logger = pino({ level: config.logging.level, base: undefined });
   const codecs = createCodecRegistry(table.types, config.json);
-  // Every RPC's auth / rate limit / cache / timeout, resolved once (proto options, then config rules).
-  const policy = buildPolicyLayer(table, config, logger);
 
   const metrics = new GatewayMetrics();
+  // Every RPC's auth / rate limit / cache / timeout, resolved once (proto options, then config rules).
+  const policy = buildPolicyLayer(table, config, logger, metrics);
   // Loaded only when configured: without `tracing` the OpenTelemetry SDK is never imported.
   const tracing = config.tracing === undefined ? undefined : await createTracing(config.tracing);
   // The raw channel of each backend: readiness asks it directly, past the breaker and retries.

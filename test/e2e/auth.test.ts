@@ -87,6 +87,13 @@ test.serial("auth e2e: a non-Bearer Authorization header is 401", async (t) => {
   t.is(answer.headers.get("www-authenticate"), 'Bearer realm="protogate", error="invalid_token", error_description="the Authorization header is not a Bearer token"');
 });
 
+test.serial("auth e2e: auth outcomes are counted by reason in /metrics", async (t) => {
+  await get(`${t.context.url}/v1/secret/1`, bearer(rs({ exp: now(-3600) })));
+  const metrics = await (await fetch(`${t.context.url}/metrics`)).text();
+  t.regex(metrics, /^protogate_auth_failures_total\{rpc="policy\.v1\.PolicyService\.GetSecret",reason="expired"\} 2$/m);
+  t.regex(metrics, /^protogate_auth_failures_total\{rpc="policy\.v1\.PolicyService\.GetSecret",reason="missing_token"\} 1$/m);
+});
+
 test.serial("auth e2e: a valid token without the scope is 403 insufficient_scope", async (t) => {
   const answer = await get(`${t.context.url}/v1/secret/1`, bearer(rs({ scope: "other" })));
   t.is(answer.status, 403);

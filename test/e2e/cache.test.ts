@@ -44,6 +44,7 @@ test.serial("cache e2e: the second GET is a hit (the backend sees one call), wit
   t.is(second.headers.get("etag"), first.headers.get("etag"));
   t.is(first.headers.get("cache-control"), "public, max-age=60");
   t.regex(second.headers.get("cache-control") ?? "", /^public, max-age=(?:59|60)$/);
+  t.regex(await (await fetch(`${t.context.url}/metrics`)).text(), /^protogate_cache_hits_total\{rpc="policy\.v1\.PolicyService\.GetCached"\} 1$/m);
   // Another query string is another key.
   await get(`${t.context.url}/v1/cached/hit-1?note=y`);
   t.is(calls(t, "GetCached", "hit-1"), 2);

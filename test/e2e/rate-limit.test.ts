@@ -32,6 +32,8 @@ test("rate limit e2e: of 10 concurrent requests exactly 3 pass (proto rule); 429
   // Unlimited methods carry no RateLimit headers.
   const open = await get(`${url}/v1/open/1`);
   t.is(open.headers.get("ratelimit-limit"), null);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  t.regex(metrics, /^protogate_rate_limit_rejections_total\{rpc="policy\.v1\.PolicyService\.GetLimited"\} 7$/m);
 });
 
 test("rate limit e2e: a header key gives every key its own budget; a missing header falls back to the IP", async (t) => {
@@ -54,12 +56,24 @@ test("rate limit e2e: a header key gives every key its own budget; a missing hea
 test("rate limit e2e: two gateways on one redis-server share one budget; Redis killed → allow or deny as configured, fast", async (t) => {
   const redis = await startRedis();
   t.teardown(() => redis.stop("SIGKILL"));
-  const rule = PROVIDER + "rules:\n  - selector: policy.v1.PolicyService.GetOpen\n    rateLimit: { requests: 4, per: 1m }\n";
+  // GetOptional's large budget is only there to see each replica's store answering before the test.
+  const rule = `${PROVIDER}rules:
+  - selector: policy.v1.PolicyService.GetOpen
+    rateLimit: { requests: 4, per: 1m }
+  - selector: policy.v1.PolicyService.GetOptional
+    rateLimit: { requests: 1000, per: 1m }
+`;
   const allow = `rateLimitStore: { redis: "${redis.url}", timeout: 300ms }\n${rule}`;
   const deny = `rateLimitStore: { redis: "${redis.url}", timeout: 300ms, onStoreError: deny }\n${rule}`;
   const policy = await startPolicyGateways([allow, deny]);
   t.teardown(() => policy.stop());
   const [one, two] = policy.gateways.map((g) => g.url) as [string, string];
+  // RateLimit-* headers only come with an answer from the store: wait until both replicas have one.
+  for (const url of [one, two]) {
+    for (let i = 0; i < 100 && (await get(`${url}/v1/optional/warm`)).headers.get("ratelimit-limit") === null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => get(`${i % 2 === 0 ? one : two}/v1/open/${i}`)));
   t.is(count(answers, 200), 4);
   t.is(count(answers, 429), 8);
@@ -72,5 +86,11 @@ test("rate limit e2e: two gateways on one redis-server share one budget; Redis k
   t.is(afterOne[0]!.headers.get("ratelimit-limit"), null);
   t.is(afterTwo.status, 503);
   t.deepEqual(afterTwo.json, { code: 14, message: "rate limit store unavailable; try again later", details: [] });
-  t.regex(policy.gateways[0]!.output(), /rate-limit store unavailable/);
+  // The log line crosses a pipe: give it a moment to arrive.
+  for (let i = 0; i < 50 && !policy.gateways[0]!.output().includes("rate-limit store unavailable"); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.regex(policy.gateways[0]!.output(), /"msg":"rate-limit store unavailable"/);
+  t.regex(await (await fetch(`${one}/metrics`)).text(), /^protogate_rate_limit_store_errors_total\{outcome="allow"\} 2$/m);
+  t.regex(await (await fetch(`${two}/metrics`)).text(), /^protogate_rate_limit_store_errors_total\{outcome="deny"\} 1$/m);
 });

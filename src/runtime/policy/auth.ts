@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { CompiledRoute } from "../compiled-route.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
+import type { RequestState } from "../request-state.js";
 import { KeySourceError, TokenError } from "./jwt-verifier.js";
 import type { PolicyLayer } from "./policy-layer.js";
 import { grantedScopes, policyOf } from "./policy-layer.js";
@@ -19,23 +20,32 @@ const BEARER = /^Bearer[ \t]+([A-Za-z0-9_.~+/=-]+)[ \t]*$/i;
 export function auth(layer: PolicyLayer, logger: Logger): Middleware {
   return async (ctx, next) => {
     const state = requestState(ctx);
-    const rule = policyOf(layer, state.route as CompiledRoute)?.auth;
+    const rule = policyOf(layer, route(state))?.auth;
     if (rule === undefined) return next();
     const header = ctx.get("authorization");
+    const rpc = route(state).method.name;
     if (header === "") {
-      if (rule.required) throw unauthenticated("missing bearer token", false);
-      return next();
+      if (!rule.required) return next();
+      layer.metrics?.recordAuthFailure(rpc, "missing_token");
+      throw unauthenticated("missing bearer token", false);
     }
     const token = BEARER.exec(header)?.[1];
-    if (token === undefined) throw unauthenticated("the Authorization header is not a Bearer token", true);
+    if (token === undefined) {
+      layer.metrics?.recordAuthFailure(rpc, "malformed_token");
+      throw unauthenticated("the Authorization header is not a Bearer token", true);
+    }
     const verifier = layer.verifiers.get(rule.provider);
     if (verifier === undefined) throw new GatewayError(Code.INTERNAL, "internal error", { cause: new Error(`no verifier for provider ${rule.provider}`) });
     let claims;
     try {
       claims = await verifier.verify(token);
     } catch (reason: unknown) {
-      if (reason instanceof TokenError) throw unauthenticated(reason.message, true);
+      if (reason instanceof TokenError) {
+        layer.metrics?.recordAuthFailure(rpc, reason.reason);
+        throw unauthenticated(reason.message, true);
+      }
       if (reason instanceof KeySourceError) {
+        layer.metrics?.recordAuthFailure(rpc, "jwks_unavailable");
         logger.error({ requestId: state.requestId, provider: rule.provider, err: reason.message }, "auth keys unavailable");
         throw new GatewayError(Code.UNAVAILABLE, "cannot verify the token now: signing keys unavailable", { cause: reason });
       }
@@ -45,15 +55,21 @@ export function auth(layer: PolicyLayer, logger: Logger): Middleware {
       const granted = grantedScopes(claims);
       const missing = rule.scopes.filter((scope) => !granted.has(scope));
       if (missing.length > 0) {
+        layer.metrics?.recordAuthFailure(rpc, "insufficient_scope");
         throw new GatewayError(Code.PERMISSION_DENIED, `missing scope ${missing.join(" ")}`, {
           headers: { "WWW-Authenticate": `Bearer error="insufficient_scope", scope="${rule.scopes.join(" ")}"` },
         });
       }
     }
+    layer.metrics?.recordAuthSuccess(rpc);
     state.claims = claims;
     if (typeof claims.sub === "string") state.subject = claims.sub;
     return next();
   };
+}
+
+function route(state: RequestState): CompiledRoute {
+  return state.route as CompiledRoute;
 }
 
 /** RFC 6750 §3: no error code when the request had no token at all. */

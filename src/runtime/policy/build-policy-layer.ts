@@ -4,7 +4,7 @@ import type { GatewayConfig } from "../../config/gateway-config.js";
 import type { RouteTable } from "../../model/route-table.js";
 import { ResponseCache } from "./cache.js";
 import { JwtVerifier } from "./jwt-verifier.js";
-import type { PolicyLayer } from "./policy-layer.js";
+import type { PolicyLayer, PolicyMetrics } from "./policy-layer.js";
 import { RateLimits } from "./rate-limit.js";
 import type { RateLimitStore } from "./rate-limit.js";
 import { resolvePolicies } from "./resolve-policy.js";
@@ -26,7 +26,7 @@ export interface BuiltPolicyLayer {
  * so a Redis outage turns into fast store errors (onStoreError), never a hang; ioredis
  * keeps reconnecting in the background.
  */
-export function buildPolicyLayer(table: RouteTable, config: GatewayConfig, logger: Logger): BuiltPolicyLayer {
+export function buildPolicyLayer(table: RouteTable, config: GatewayConfig, logger: Logger, metrics?: PolicyMetrics): BuiltPolicyLayer {
   const policies = resolvePolicies(table, config);
   const verifiers = new Map(config.auth.providers.map((provider) => [provider.id, new JwtVerifier(provider)]));
   let redis: Redis | undefined;
@@ -45,7 +45,7 @@ export function buildPolicyLayer(table: RouteTable, config: GatewayConfig, logge
     redis.on("error", () => undefined);
     store = { kind: "redis", client: redis, timeoutMs };
   }
-  const layer: PolicyLayer = { policies, verifiers, rateLimits: new RateLimits(policies, store, logger), cache: new ResponseCache() };
+  const layer: PolicyLayer = { policies, verifiers, rateLimits: new RateLimits(policies, store, logger), cache: new ResponseCache(), metrics };
   let closed = false;
   return {
     layer,

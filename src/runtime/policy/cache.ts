@@ -74,6 +74,7 @@ export function responseCache(layer: PolicyLayer): Middleware {
       const hit = layer.cache.get(key);
       if (hit !== undefined) {
         layer.cache.hits++;
+        layer.metrics?.recordCacheHit(route.method.name);
         state.grpcCode = 0;
         for (const [name, value] of hit.response.headers) ctx.append(name, value);
         ctx.set("Cache-Control", cacheControl(hit.remainingMs));
@@ -82,6 +83,7 @@ export function responseCache(layer: PolicyLayer): Middleware {
         return;
       }
       layer.cache.misses++;
+      layer.metrics?.recordCacheMiss(route.method.name);
     }
 
     await next();

@@ -4,10 +4,18 @@ import { readFileSync } from "node:fs";
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from "jose";
 import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import type { AuthProviderConfig, PublicKeySource } from "../../config/gateway-config.js";
+import type { AuthFailureReason } from "../ops/metrics.js";
 
 /** Why a token was refused, worded for `error_description` (no secrets, no token text). */
 export class TokenError extends Error {
   override name = "TokenError";
+  constructor(
+    message: string,
+    /** The metrics label. */
+    readonly reason: AuthFailureReason,
+  ) {
+    super(message);
+  }
 }
 
 /** The keys could not be fetched (issuer or JWKS URL down): our problem, not the client's. */
@@ -61,10 +69,10 @@ export class JwtVerifier {
     this.getKey = async (header, token) => {
       const alg = header.alg ?? "";
       if (HMAC.test(alg)) {
-        if (secret === undefined) throw new TokenError(`algorithm ${alg} is not allowed`);
+        if (secret === undefined) throw new TokenError(`algorithm ${alg} is not allowed`, "disallowed_algorithm");
         return secret;
       }
-      if (publicKeys === undefined) throw new TokenError(`algorithm ${alg} is not allowed`);
+      if (publicKeys === undefined) throw new TokenError(`algorithm ${alg} is not allowed`, "disallowed_algorithm");
       return publicKeys(header, token);
     };
   }
@@ -140,23 +148,23 @@ function discoveredJwks(
 
 function describe(reason: unknown): Error {
   if (reason instanceof TokenError || reason instanceof KeySourceError) return reason;
-  if (reason instanceof errors.JWTExpired) return new TokenError("token expired");
+  if (reason instanceof errors.JWTExpired) return new TokenError("token expired", "expired");
   if (reason instanceof errors.JWTClaimValidationFailed) {
-    if (reason.claim === "nbf") return new TokenError("token not yet valid");
-    if (reason.claim === "iss") return new TokenError("unexpected issuer");
-    if (reason.claim === "aud") return new TokenError("unexpected audience");
-    return new TokenError(`invalid ${reason.claim} claim`);
+    if (reason.claim === "nbf") return new TokenError("token not yet valid", "not_yet_valid");
+    if (reason.claim === "iss") return new TokenError("unexpected issuer", "wrong_issuer");
+    if (reason.claim === "aud") return new TokenError("unexpected audience", "wrong_audience");
+    return new TokenError(`invalid ${reason.claim} claim`, "malformed_token");
   }
-  if (reason instanceof errors.JOSEAlgNotAllowed) return new TokenError("algorithm not allowed");
-  if (reason instanceof errors.JWSSignatureVerificationFailed) return new TokenError("signature verification failed");
-  if (reason instanceof errors.JWKSNoMatchingKey || reason instanceof errors.JWKSMultipleMatchingKeys) return new TokenError("no matching signing key");
+  if (reason instanceof errors.JOSEAlgNotAllowed) return new TokenError("algorithm not allowed", "disallowed_algorithm");
+  if (reason instanceof errors.JWSSignatureVerificationFailed) return new TokenError("signature verification failed", "bad_signature");
+  if (reason instanceof errors.JWKSNoMatchingKey || reason instanceof errors.JWKSMultipleMatchingKeys) return new TokenError("no matching signing key", "unknown_key");
   if (reason instanceof errors.JWKSTimeout) return new KeySourceError("JWKS fetch timed out");
   if (reason instanceof errors.JWKSInvalid) return new KeySourceError("JWKS is invalid");
   if (reason instanceof errors.JOSEError && reason.code === "ERR_JOSE_GENERIC") return new KeySourceError(`JWKS fetch failed: ${reason.message}`);
-  if (reason instanceof errors.JOSEError) return new TokenError("malformed token");
+  if (reason instanceof errors.JOSEError) return new TokenError("malformed token", "malformed_token");
   // fetch() rejects with TypeError("fetch failed") when the JWKS host is unreachable.
   if (reason instanceof TypeError && reason.message === "fetch failed") return new KeySourceError("JWKS fetch failed");
-  if (reason instanceof TypeError) return new TokenError("key does not fit the token's algorithm");
+  if (reason instanceof TypeError) return new TokenError("key does not fit the token's algorithm", "disallowed_algorithm");
   // fetch failures (issuer down) surface as plain errors from createRemoteJWKSet.
   return new KeySourceError(`signing keys unavailable: ${reason instanceof Error ? reason.message : String(reason)}`);
 }

@@ -1,5 +1,6 @@
 import type { JWTPayload } from "jose";
 import type { CompiledRoute } from "../compiled-route.js";
+import type { GatewayMetrics } from "../ops/metrics.js";
 import type { JwtVerifier } from "./jwt-verifier.js";
 import type { RateLimits } from "./rate-limit.js";
 import type { ResponseCache } from "./cache.js";
@@ -15,7 +16,15 @@ export interface PolicyLayer {
   readonly verifiers: ReadonlyMap<string, JwtVerifier>;
   readonly rateLimits: RateLimits;
   readonly cache: ResponseCache;
+  /** Prometheus counters (auth outcomes, 429s, store errors, cache hits); none when undefined. */
+  readonly metrics?: PolicyMetrics | undefined;
 }
+
+/** The hooks of GatewayMetrics the policies call. */
+export type PolicyMetrics = Pick<
+  GatewayMetrics,
+  | "recordAuthSuccess" | "recordAuthFailure" | "recordRateLimitRejection" | "recordRateLimitStoreError" | "recordCacheHit" | "recordCacheMiss"
+>;
 
 export function policyOf(layer: PolicyLayer, route: CompiledRoute): MethodPolicy | undefined {
   return layer.policies.get(route.method.name);

@@ -117,6 +117,7 @@ export function rateLimit(layer: PolicyLayer, trustedProxies: readonly string[])
     } else key = ip();
 
     const decision = await layer.rateLimits.consume(route.method.name, key);
+    if (decision?.kind === "store-error") layer.metrics?.recordRateLimitStoreError(decision.policy);
     if (decision === undefined || decision.kind === "store-error") {
       if (decision?.policy === "deny") throw new GatewayError(Code.UNAVAILABLE, "rate limit store unavailable; try again later");
       return next();
@@ -126,6 +127,7 @@ export function rateLimit(layer: PolicyLayer, trustedProxies: readonly string[])
     ctx.set("RateLimit-Remaining", String(decision.remaining));
     ctx.set("RateLimit-Reset", String(resetSeconds));
     if (decision.kind === "limited") {
+      layer.metrics?.recordRateLimitRejection(route.method.name);
       throw new GatewayError(Code.RESOURCE_EXHAUSTED, `rate limit exceeded: ${rule.requests} requests per ${rule.perMs / 1000}s`, {
         headers: { "Retry-After": String(resetSeconds) },
       });
