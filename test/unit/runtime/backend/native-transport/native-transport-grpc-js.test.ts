@@ -48,6 +48,20 @@ async function statusOf(promise: Promise<unknown>): Promise<BackendStatusError> 
   throw new Error("call succeeded");
 }
 
+/** A plain grpc-js echo server on a given port (to restart a backend where it was). */
+async function startEchoOnPort(port: number): Promise<grpc.Server> {
+  const server = new grpc.Server();
+  const identity = (value: Buffer): Buffer => value;
+  server.addService(
+    { Echo: { path: ECHO, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+    { Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => callback(null, call.request) },
+  );
+  await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return server;
+}
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
 }
@@ -189,6 +203,45 @@ test("native transport: a server shutting down finishes the call in flight; late
     await stopped;
     const error = await statusOf(native.unary(request(Buffer.from("after"))));
     t.is(error.code, grpc.status.UNAVAILABLE);
+  } finally {
+    native.close();
+  }
+});
+
+test("native transport: a backend that comes back is reached again after the backoff", async (t) => {
+  const first = await startEchoBackend([ECHO]);
+  const port = first.address.split(":")[1]!;
+  const native = nativeFor(first.address);
+  try {
+    await native.unary(request(Buffer.from("before")));
+    await first.stop();
+    t.is((await statusOf(native.unary(request(Buffer.from("down"))))).code, grpc.status.UNAVAILABLE);
+    const second = await startEchoOnPort(Number(port)).catch(() => undefined);
+    if (second === undefined) {
+      t.pass("the port was taken meanwhile");
+      return;
+    }
+    try {
+      let answer = "";
+      for (let i = 0; i < 50 && answer === ""; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        answer = await native.unary(request(Buffer.from("again"))).then((r) => Buffer.from(r.message).toString(), () => "");
+      }
+      t.is(answer, "again");
+    } finally {
+      second.forceShutdown();
+    }
+  } finally {
+    native.close();
+  }
+});
+
+test("native transport: dns:/// addresses resolve and connect", async (t) => {
+  const port = t.context.backend.address.split(":")[1]!;
+  const native = nativeFor(`dns:///localhost:${port}`);
+  try {
+    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => native.unary(request(Buffer.from(`dns-${i}`)))));
+    t.deepEqual(responses.map((r) => Buffer.from(r.message).toString()), ["dns-0", "dns-1", "dns-2", "dns-3", "dns-4"]);
   } finally {
     native.close();
   }
