@@ -269,9 +269,8 @@ test("native transport over node:http2: several connections per address share th
   });
   const native = nativeFor(server.address, { connectionsPerAddress: 3 });
   try {
-    // The first call opens every connection; once they are up, calls alternate.
-    await Promise.all(Array.from({ length: 3 }, () => native.unary(request("warm"))));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first call opens every connection; once each has served a call, calls alternate.
+    for (let i = 0; i < 200 && perSession.size < 3; i++) await native.unary(request("warm"));
     perSession.clear();
     for (let i = 0; i < 9; i++) await native.unary(request(`r${i}`));
     t.is(server.sessions.length, 3);
