@@ -133,8 +133,14 @@ function discoveredJwks(
       throw new KeySourceError(`OIDC discovery at ${url} failed: ${reason instanceof Error ? reason.message : String(reason)}`);
     }
     const jwksUri = typeof document === "object" && document !== null ? (document as Record<string, unknown>)["jwks_uri"] : undefined;
-    if (typeof jwksUri !== "string") throw new KeySourceError(`OIDC discovery at ${url} has no jwks_uri`);
-    return createRemoteJWKSet(new URL(jwksUri), remote);
+    if (typeof jwksUri !== "string" || !URL.canParse(jwksUri)) throw new KeySourceError(`OIDC discovery at ${url} has no jwks_uri`);
+    const jwksUrl = new URL(jwksUri);
+    // The same rule as a configured jwks URL: keys fetched over plain http could be forged.
+    const loopback = jwksUrl.hostname === "localhost" || jwksUrl.hostname === "[::1]" || jwksUrl.hostname.startsWith("127.");
+    if (jwksUrl.protocol !== "https:" && !(jwksUrl.protocol === "http:" && loopback)) {
+      throw new KeySourceError(`OIDC discovery at ${url} names a jwks_uri that is not https`);
+    }
+    return createRemoteJWKSet(jwksUrl, remote);
   };
   return async (header, token) => {
     // A failed discovery is retried on the next token, not cached forever.

@@ -193,6 +193,17 @@ test("jwt verifier: OIDC discovery finds the JWKS from the issuer alone", async 
   t.is(server.hits["/jwks.json"], 1);
 });
 
+test("jwt verifier: OIDC discovery refuses a jwks_uri that is not https", async (t) => {
+  const server = createServer((_request, response) => response.end(JSON.stringify({ jwks_uri: "http://keys.example/jwks.json" })));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const oidc = new JwtVerifier(spec({ issuer, secret: undefined, publicKeys: { kind: "oidc-discovery", issuer } }));
+  const token = signJwt({ alg: "ES256", kid: "k1" }, claims({ iss: issuer }), p256.privateKey);
+  const error = await t.throwsAsync(oidc.verify(token), { instanceOf: KeySourceError });
+  t.is(error?.message, `OIDC discovery at ${issuer}/.well-known/openid-configuration names a jwks_uri that is not https`);
+});
+
 test("jwt verifier: an unreachable key source is a KeySourceError, not a bad token", async (t) => {
   const server = await keyServer();
   const url = server.url;
