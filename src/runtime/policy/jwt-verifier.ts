@@ -2,7 +2,7 @@ import { createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from "jose";
-import type { JWTPayload, JWTVerifyGetKey } from "jose";
+import type { CryptoKey, JWTPayload, JWTVerifyGetKey } from "jose";
 import type { AuthProviderConfig, PublicKeySource } from "../../config/gateway-config.js";
 import type { AuthFailureReason } from "../ops/metrics.js";
 
@@ -65,12 +65,19 @@ export class JwtVerifier {
   ) {
     this.id = spec.id;
     const secret = spec.secret === undefined ? undefined : new TextEncoder().encode(spec.secret);
+    // One imported HMAC key per algorithm, kept: importing raw bytes on every call costs ~3x the check.
+    const hmacKeys = new Map<string, Promise<CryptoKey>>();
     const publicKeys = spec.publicKeys === undefined ? undefined : publicKeyGetter(spec.publicKeys, options);
     this.getKey = async (header, token) => {
       const alg = header.alg ?? "";
       if (HMAC.test(alg)) {
         if (secret === undefined) throw new TokenError(`algorithm ${alg} is not allowed`, "disallowed_algorithm");
-        return secret;
+        let key = hmacKeys.get(alg);
+        if (key === undefined) {
+          key = crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: `SHA-${alg.slice(2)}` }, false, ["verify"]);
+          hmacKeys.set(alg, key);
+        }
+        return key;
       }
       if (publicKeys === undefined) throw new TokenError(`algorithm ${alg} is not allowed`, "disallowed_algorithm");
       return publicKeys(header, token);
