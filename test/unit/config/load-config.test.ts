@@ -75,7 +75,7 @@ test("protoPaths: relative to the config file's directory", loads, "protoPaths: 
   protoPaths: [`${BASE}/protos`, "/srv/shared", "/abs"],
 });
 test("backends: one entry, defaults filled", loads, "backends:\n  - selector: '*'\n    address: 127.0.0.1:50051\n", {
-  backends: [{ selector: "*", address: "127.0.0.1:50051", tls: undefined, timeoutMs: undefined, transport: "grpc-js" }],
+  backends: [{ selector: "*", address: "127.0.0.1:50051", tls: undefined, timeoutMs: undefined, transport: "native" }],
 });
 test(
   "backends: tls paths relative to the config file, timeout, native transport",
@@ -593,7 +593,7 @@ test("applyCliOverrides: --backend replaces the * entry and keeps the specific o
   const overridden = applyCliOverrides(config, { backend: "127.0.0.1:9" });
   t.deepEqual(overridden.backends, [
     config.backends[0]!,
-    { selector: "*", address: "127.0.0.1:9", tls: undefined, timeoutMs: 3000, transport: "grpc-js" },
+    { selector: "*", address: "127.0.0.1:9", tls: undefined, timeoutMs: 3000, transport: "native" },
   ]);
 });
 

@@ -45,7 +45,7 @@ test("resolveBackend: * is the default wherever it is listed", (t) => {
 });
 
 test("resolveBackend: the whole entry comes back", (t) => {
-  t.deepEqual(resolveBackend(BACKENDS, GET_SHELF), { selector: "library.v1.*", address: "library:1", tls: undefined, timeoutMs: 4000, transport: "grpc-js" });
+  t.deepEqual(resolveBackend(BACKENDS, GET_SHELF), { selector: "library.v1.*", address: "library:1", tls: undefined, timeoutMs: 4000, transport: "native" });
 });
 
 test("withCliBackend: the replaced * keeps timeout and transport but not tls", (t) => {
@@ -58,7 +58,7 @@ test("withCliBackend: the replaced * keeps timeout and transport but not tls", (
 
 test("withCliBackend: appended last when there is no *", (t) => {
   const config = parse("backends: [{ selector: a.*, address: 'a:1' }]");
-  t.deepEqual(withCliBackend(config.backends, "b:2").map((b) => [b.selector, b.address, b.transport]), [["a.*", "a:1", "grpc-js"], ["*", "b:2", "grpc-js"]]);
+  t.deepEqual(withCliBackend(config.backends, "b:2").map((b) => [b.selector, b.address, b.transport]), [["a.*", "a:1", "native"], ["*", "b:2", "native"]]);
 });
 
 test("withCliBackend: applying it twice is the same as once", (t) => {
