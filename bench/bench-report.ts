@@ -100,7 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         rounds: { type: "string", default: "3" },
         warmup: { type: "string", default: "3" },
         "no-pin": { type: "boolean", default: false },
-        transport: { type: "string", default: "grpc-js" },
+        transport: { type: "string", default: "native" },
       },
       strict: true,
       allowPositionals: false,

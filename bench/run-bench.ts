@@ -402,7 +402,7 @@ export async function runBench(args: BenchArgs): Promise<void> {
 
     const configPath = join(scratch, "gateway.yaml");
     // --backend below replaces the "*" entry's address and keeps its transport.
-    const backends = args.transport === "grpc-js" ? "" : `backends:\n  - selector: "*"\n    address: "${backendAddress}"\n    transport: ${args.transport}\n`;
+    const backends = `backends:\n  - selector: "*"\n    address: "${backendAddress}"\n    transport: ${args.transport}\n`;
     writeFileSync(configPath, `logging:\n  level: warn\n${backends}`);
     const gatewayPort = await freePort();
     const gateway = spawnNode(

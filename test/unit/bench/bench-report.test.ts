@@ -10,8 +10,8 @@ const parses = test.macro({
 });
 test(parses, [], { duration: 10, connections: 32, rounds: 3, warmup: 3, pin: true });
 test(parses, ["--duration", "5", "--connections", "8"], { duration: 5, connections: 8 });
-test(parses, ["--rounds", "1", "--warmup", "0", "--no-pin"], { rounds: 1, warmup: 0, pin: false, transport: "grpc-js" });
-test(parses, ["--transport", "native"], { transport: "native" });
+test(parses, ["--rounds", "1", "--warmup", "0", "--no-pin"], { rounds: 1, warmup: 0, pin: false, transport: "native" });
+test(parses, ["--transport", "grpc-js"], { transport: "grpc-js" });
 
 const rejects = test.macro({
   exec(t, argv: readonly string[], message: string) {
