@@ -1,5 +1,4 @@
 import type { IncomingMessage } from "node:http";
-import type { Transform } from "node:stream";
 import type { Middleware } from "koa";
 import type { CodecRegistry } from "../../codec/index.js";
 import type { FieldPath } from "../../model/field-path.js";
@@ -13,7 +12,7 @@ import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { withClaims } from "../policy/claims-metadata.js";
 import { requestState } from "../request-state.js";
-import { decoderFor, parseJsonBody, readBodyText, tooLarge } from "./read-body.js";
+import { parseJsonBody, readBodyText, readRawBody } from "./read-body.js";
 import { buildRequest } from "./request.js";
 import { deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
 
@@ -60,38 +59,6 @@ function numbersTo(root: string, path: FieldPath, types: TypeSet): number[] | un
   return typeName === HTTP_BODY_TYPE ? numbers : undefined;
 }
 
-/**
- * Reads the raw request body: decompressed, at most `limit` bytes after decompression
- * (413). Any media type: an HttpBody binding takes what the client sends.
- */
-export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = req.headers["content-length"];
-  const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
-  const identity = encoding === "identity" || encoding === "";
-  if (declared === "0" || (declared === undefined && req.headers["transfer-encoding"] === undefined)) return Buffer.alloc(0);
-  if (identity && declared !== undefined && Number(declared) > limit) {
-    req.resume();
-    throw tooLarge(limit);
-  }
-  const source: NodeJS.ReadableStream = identity ? req : req.pipe(decoderFor(encoding) as Transform);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of source) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size > limit) throw tooLarge(limit);
-      chunks.push(buffer);
-    }
-  } catch (error: unknown) {
-    req.resume();
-    if (error instanceof GatewayError) throw error;
-    throw new GatewayError(Code.INVALID_ARGUMENT, `cannot decode request body (Content-Encoding ${encoding})`, { cause: error });
-  }
-  // A client that went away ends the stream too: never pass a truncated body on as whole.
-  if (!req.complete) throw new GatewayError(Code.CANCELLED, "the client closed the request before its body ended");
-  return Buffer.concat(chunks, size);
-}
 
 /** Bytes of a message whose HttpBody at `numbers` holds `contentType` and `data`. */
 export function encodeHttpBody(numbers: readonly number[], contentType: string, data: Uint8Array): Uint8Array {

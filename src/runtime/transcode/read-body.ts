@@ -58,17 +58,41 @@ export function tooLarge(limit: number): GatewayError {
  */
 export async function readBodyText(req: IncomingMessage, limit: number): Promise<string> {
   const declared = req.headers["content-length"];
-  const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
-  const identity = encoding === "identity" || encoding === "";
-  if (declared === "0" || (declared === undefined && req.headers["transfer-encoding"] === undefined)) return "";
-  if (identity && declared !== undefined && Number(declared) > limit) {
-    req.resume(); // drain so the connection can be reused for the answer
-    throw tooLarge(limit);
-  }
   const contentType = req.headers["content-type"];
-  if (declared !== undefined && !acceptable(contentType)) {
+  const identity = isIdentity(req);
+  // A declared body of the wrong type is refused before it is read (but 413 comes first).
+  if (declared !== undefined && declared !== "0" && !(identity && Number(declared) > limit) && !acceptable(contentType)) {
     req.resume();
     throw unsupportedType(contentType);
+  }
+  const bytes = await readRawBody(req, limit);
+  if (bytes.length === 0) return "";
+  // The media type is checked only for a body that is really there: an empty body is fine.
+  if (!acceptable(contentType)) throw unsupportedType(contentType);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new GatewayError(Code.INVALID_ARGUMENT, "request body is not valid UTF-8");
+  }
+}
+
+function isIdentity(req: IncomingMessage): boolean {
+  const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  return encoding === "identity" || encoding === "";
+}
+
+/**
+ * Reads the raw request body: decompressed, at most `limit` bytes after decompression
+ * (413). Any media type: an HttpBody binding takes what the client sends.
+ */
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers["content-length"];
+  const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  const identity = encoding === "identity" || encoding === "";
+  if (declared === "0" || (declared === undefined && req.headers["transfer-encoding"] === undefined)) return Buffer.alloc(0);
+  if (identity && declared !== undefined && Number(declared) > limit) {
+    req.resume();
+    throw tooLarge(limit);
   }
   const source: NodeJS.ReadableStream = identity ? req : req.pipe(decoderFor(encoding) as Transform);
   const chunks: Buffer[] = [];
@@ -85,15 +109,9 @@ export async function readBodyText(req: IncomingMessage, limit: number): Promise
     if (error instanceof GatewayError) throw error;
     throw new GatewayError(Code.INVALID_ARGUMENT, `cannot decode request body (Content-Encoding ${encoding})`, { cause: error });
   }
-  if (size === 0) return "";
-  // The media type is checked only for a body that is really there: an empty body is fine.
-  if (!acceptable(contentType)) throw unsupportedType(contentType);
-  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new GatewayError(Code.INVALID_ARGUMENT, "request body is not valid UTF-8");
-  }
+  // A client that went away ends the stream too: never pass a truncated body on as whole.
+  if (!req.complete) throw new GatewayError(Code.CANCELLED, "the client closed the request before its body ended");
+  return Buffer.concat(chunks, size);
 }
 
 /** Parses JSON text; a syntax error is a 400 naming the problem. */
