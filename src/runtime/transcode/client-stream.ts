@@ -16,7 +16,8 @@ import { decoderFor, isJsonContentType } from "./read-body.js";
 import { buildRequest } from "./request.js";
 import { renderResponse } from "./response.js";
 import { answerWithStream } from "./server-stream.js";
-import { deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
+import { cancelOnClientClose, deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
+import type { CallOptions } from "./unary-call.js";
 
 const NEWLINE = 0x0a;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -145,11 +146,6 @@ async function pump(messages: AsyncGenerator<Uint8Array>, sink: RequestSink): Pr
   sink.end();
 }
 
-export interface ClientStreamCallOptions {
-  readonly codecs: CodecRegistry;
-  readonly maxBodySize: number;
-  readonly trustedProxies: readonly string[];
-}
 
 /**
  * Client- and bidi-streaming RPCs: the request body is NDJSON, one message per line,
@@ -157,28 +153,24 @@ export interface ClientStreamCallOptions {
  * cancels the call and is the answer (400 naming the line). Client streaming answers like
  * a unary call; bidi answers like a server stream, on the same HTTP/1.1 exchange.
  */
-export function clientStreamCall(options: ClientStreamCallOptions): Middleware {
+export function clientStreamCall(options: CallOptions): Middleware {
   const addresses = new ClientAddressResolver(options.trustedProxies);
   return async (ctx) => {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
     const messages = requestMessages(ctx.req, route, state.pathValues ?? [], state.rawQuery ?? "", options.maxBodySize);
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!ctx.res.writableFinished) abort.abort();
-    };
-    ctx.res.once("close", onClose);
+    const cancel = cancelOnClientClose(ctx.res);
     const request: StreamRequest = {
       path: route.method.grpcPath,
       metadata: withClaims(outgoingMetadata(ctx, addresses, state.requestId), state),
       deadline: deadlineFor(route, ctx.get("grpc-timeout") || undefined),
-      signal: abort.signal,
+      signal: cancel.signal,
     };
     try {
-      if (route.method.serverStreaming) await bidi(ctx, route, request, messages, abort, options.codecs);
-      else await clientStream(ctx, route, request, messages, abort, options.codecs);
+      if (route.method.serverStreaming) await bidi(ctx, route, request, messages, cancel, options.codecs);
+      else await clientStream(ctx, route, request, messages, cancel, options.codecs);
     } finally {
-      ctx.res.off("close", onClose);
+      cancel.release();
     }
   };
 }
@@ -188,7 +180,7 @@ async function clientStream(
   route: CompiledRoute,
   request: StreamRequest,
   messages: AsyncGenerator<Uint8Array>,
-  abort: AbortController,
+  cancel: { abort(): void },
   codecs: CodecRegistry,
 ): Promise<void> {
   // The first line is read before the call starts: a body that is bad from the start
@@ -200,7 +192,7 @@ async function clientStream(
     if (!first.done && (await call.requests.write(first.value))) await pump(messages, call.requests);
     else call.requests.end();
   } catch (reason: unknown) {
-    abort.abort(); // a bad line: the backend must not act on a partial stream
+    cancel.abort(); // a bad line: the backend must not act on a partial stream
     throw reason;
   }
   try {
@@ -228,7 +220,7 @@ async function bidi(
   route: CompiledRoute,
   request: StreamRequest,
   messages: AsyncGenerator<Uint8Array>,
-  abort: AbortController,
+  cancel: { abort(): void },
   codecs: CodecRegistry,
 ): Promise<void> {
   const call = route.transport.bidiStream(request);
@@ -236,7 +228,7 @@ async function bidi(
   // Requests flow while answers are written: a bidi backend may answer before the body ends.
   const pumping = pump(messages, call.requests).catch((reason: unknown) => {
     requestError = toGatewayError(reason);
-    abort.abort();
+    cancel.abort();
   });
   await answerWithStream(ctx, route, call.responses, { codecs, failure: () => requestError });
   // Not awaited when the answer ended first: the pump stops at the next line it cannot

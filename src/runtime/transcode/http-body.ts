@@ -14,7 +14,8 @@ import { withClaims } from "../policy/claims-metadata.js";
 import { requestState } from "../request-state.js";
 import { parseJsonBody, readBodyText, readRawBody } from "./read-body.js";
 import { buildRequest } from "./request.js";
-import { deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
+import { cancelOnClientClose, deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
+import type { CallOptions } from "./unary-call.js";
 
 /**
  * Where a binding carries google.api.HttpBody, as protobuf field numbers from the message
@@ -183,14 +184,9 @@ export async function readRequestMessage(
   return rest.length === 0 ? rawPart : route.request.codec.mergeParts([rawPart, rest]);
 }
 
-export interface HttpBodyCallOptions {
-  readonly codecs: CodecRegistry;
-  readonly maxBodySize: number;
-  readonly trustedProxies: readonly string[];
-}
 
 /** Unary RPCs with an HttpBody request or response: raw bytes in and/or out. */
-export function httpBodyCall(options: HttpBodyCallOptions): Middleware {
+export function httpBodyCall(options: CallOptions): Middleware {
   const addresses = new ClientAddressResolver(options.trustedProxies);
   return async (ctx) => {
     const state = requestState(ctx);
@@ -198,13 +194,9 @@ export function httpBodyCall(options: HttpBodyCallOptions): Middleware {
     const message = await readRequestMessage(ctx.req, route, state.pathValues ?? [], state.rawQuery ?? "", options.maxBodySize);
     const metadata = withClaims(outgoingMetadata(ctx, addresses, state.requestId), state);
     const deadline = deadlineFor(route, ctx.get("grpc-timeout") || undefined);
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!ctx.res.writableFinished) abort.abort();
-    };
-    ctx.res.once("close", onClose);
+    const cancel = cancelOnClientClose(ctx.res);
     try {
-      const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: abort.signal });
+      const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal });
       setMetadataHeaders(ctx, response.headers, response.trailers);
       state.grpcCode = Code.OK;
       ctx.status = 200;
@@ -224,7 +216,7 @@ export function httpBodyCall(options: HttpBodyCallOptions): Middleware {
       if (reason instanceof BackendStatusError) setMetadataHeaders(ctx, reason.headers, reason.trailers);
       throw gatewayErrorFromBackend(reason, options.codecs);
     } finally {
-      ctx.res.off("close", onClose);
+      cancel.release();
     }
   };
 }

@@ -13,7 +13,8 @@ import { withClaims } from "../policy/claims-metadata.js";
 import { requestState } from "../request-state.js";
 import { decodeHttpBody, httpBodyContentType, readRequestMessage } from "./http-body.js";
 import { renderResponse } from "./response.js";
-import { deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
+import { cancelOnClientClose, deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
+import type { CallOptions } from "./unary-call.js";
 
 /**
  * How a stream of messages goes on the wire (SPEC §4): NDJSON `{"result": …}` lines by
@@ -188,35 +189,26 @@ function finish(res: ServerResponse, trailers: MetadataPairs): void {
   res.end();
 }
 
-export interface ServerStreamCallOptions {
-  readonly codecs: CodecRegistry;
-  readonly maxBodySize: number;
-  readonly trustedProxies: readonly string[];
-}
 
 /** Server-streaming RPCs: one request (JSON or HttpBody), a stream of answers. */
-export function serverStreamCall(options: ServerStreamCallOptions): Middleware {
+export function serverStreamCall(options: CallOptions): Middleware {
   const addresses = new ClientAddressResolver(options.trustedProxies);
   return async (ctx) => {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
     const message = await readRequestMessage(ctx.req, route, state.pathValues ?? [], state.rawQuery ?? "", options.maxBodySize);
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!ctx.res.writableFinished) abort.abort();
-    };
-    ctx.res.once("close", onClose);
+    const cancel = cancelOnClientClose(ctx.res);
     try {
       const stream = route.transport.serverStream({
         path: route.method.grpcPath,
         message,
         metadata: withClaims(outgoingMetadata(ctx, addresses, state.requestId), state),
         deadline: deadlineFor(route, ctx.get("grpc-timeout") || undefined),
-        signal: abort.signal,
+        signal: cancel.signal,
       });
       await answerWithStream(ctx, route, stream, { codecs: options.codecs });
     } finally {
-      ctx.res.off("close", onClose);
+      cancel.release();
     }
   };
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
 import type { CodecRegistry } from "../../codec/index.js";
 import { metadataFromHeaders, parseGrpcTimeout, responseHeadersFromMetadata } from "../backend/metadata.js";
@@ -13,7 +14,8 @@ import { parseJsonBody, readBodyText } from "./read-body.js";
 import { buildRequest } from "./request.js";
 import { renderResponse } from "./response.js";
 
-export interface UnaryCallOptions {
+/** What every call middleware needs from the gateway's options. */
+export interface CallOptions {
   readonly codecs: CodecRegistry;
   readonly maxBodySize: number;
   readonly trustedProxies: readonly string[];
@@ -24,7 +26,7 @@ export interface UnaryCallOptions {
  * → backend → JSON answer, with metadata both ways and the call's deadline. A client
  * that goes away cancels the backend call.
  */
-export function unaryCall(options: UnaryCallOptions): Middleware {
+export function unaryCall(options: CallOptions): Middleware {
   const addresses = new ClientAddressResolver(options.trustedProxies);
   return async (ctx) => {
     const state = requestState(ctx);
@@ -39,14 +41,10 @@ export function unaryCall(options: UnaryCallOptions): Middleware {
     const metadata = withClaims(outgoingMetadata(ctx, addresses, state.requestId), state);
     const deadline = deadlineFor(route, ctx.get("grpc-timeout") || undefined);
 
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!ctx.res.writableFinished) abort.abort();
-    };
-    ctx.res.once("close", onClose);
+    const cancel = cancelOnClientClose(ctx.res);
     const called = process.hrtime.bigint();
     try {
-      const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: abort.signal });
+      const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal });
       state.backendMs = Number(process.hrtime.bigint() - called) / 1e6;
       setMetadataHeaders(ctx, response.headers, response.trailers);
       state.grpcCode = Code.OK;
@@ -58,7 +56,7 @@ export function unaryCall(options: UnaryCallOptions): Middleware {
       if (reason instanceof BackendStatusError) setMetadataHeaders(ctx, reason.headers, reason.trailers);
       throw gatewayErrorFromBackend(reason, options.codecs);
     } finally {
-      ctx.res.off("close", onClose);
+      cancel.release();
     }
   };
 }
@@ -80,4 +78,18 @@ export function deadlineFor(route: CompiledRoute, grpcTimeout: string | undefine
 
 export function setMetadataHeaders(ctx: Context, headers: MetadataPairs, trailers: MetadataPairs): void {
   for (const [name, value] of responseHeadersFromMetadata(headers, trailers)) ctx.append(name, value);
+}
+
+/** Aborts `signal` when the client goes away before the answer is finished: the backend call is cancelled. */
+export function cancelOnClientClose(res: ServerResponse): { readonly signal: AbortSignal; abort(): void; release(): void } {
+  const controller = new AbortController();
+  const onClose = (): void => {
+    if (!res.writableFinished) controller.abort();
+  };
+  res.once("close", onClose);
+  return {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    release: () => res.off("close", onClose),
+  };
 }
