@@ -45,3 +45,16 @@ test("malformed http: the gateway still answers after bad requests", async (t) =
   const response = await fetch(`${t.context.url}/healthz`);
   t.is(response.status, 200);
 });
+
+test("malformed http: a metadata value gRPC cannot carry is dropped, never a 5xx; X-Forwarded-Host is set", async (t) => {
+  // Raw bytes: fetch would refuse or re-encode the non-ASCII value before it left.
+  const answer = await raw(
+    t.context.url,
+    "GET /v1/things/abc HTTP/1.1\r\nHost: api.example\r\nGrpc-Metadata-Bad: caf\u00e9\r\nGrpc-Metadata-Good: ok\r\nConnection: close\r\n\r\n",
+  );
+  t.regex(answer, /^HTTP\/1\.1 200 /);
+  const call = t.context.backend.calls.find((c) => c.metadata.get("good")[0] === "ok");
+  t.truthy(call, "the call reached the backend");
+  t.deepEqual(call?.metadata.get("bad"), []);
+  t.deepEqual(call?.metadata.get("x-forwarded-host"), ["api.example"]);
+});
