@@ -7,6 +7,8 @@ import { exitCodeFor } from "./report-error.js";
 import { runGenerate } from "./generate.js";
 import { runServe } from "./serve.js";
 import { runOpenapi } from "./openapi.js";
+import { parseWorkers, runCluster } from "./cluster.js";
+import { isClusterWorker } from "../runtime/ops/cluster-ipc.js";
 
 /** Flags each command accepts; parseArgs rejects the rest (exit 2). */
 const OPTIONS = {
@@ -17,6 +19,7 @@ const OPTIONS = {
     backend: { type: "string" },
     listen: { type: "string" },
     generated: { type: "string" },
+    workers: { type: "string" },
     help: { type: "boolean" },
   },
   openapi: { config: { type: "string" }, "proto-path": { type: "string", multiple: true }, out: { type: "string" }, help: { type: "boolean" } },
@@ -29,6 +32,8 @@ export interface CommandFlags {
   readonly backend?: string | undefined;
   readonly listen?: string | undefined;
   readonly generated?: string | undefined;
+  /** serve: processes to run (node:cluster); 1 or absent is today's single process. */
+  readonly workers?: number | undefined;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -61,6 +66,7 @@ async function main(argv: readonly string[]): Promise<number> {
     backend: values.backend as string | undefined,
     listen: values.listen as string | undefined,
     generated: values.generated as string | undefined,
+    workers: parseWorkers(values.workers as string | undefined),
   };
   switch (command) {
     case "generate":
@@ -68,7 +74,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case "openapi":
       return runOpenapi(flags);
     case "serve":
-      return runServe(flags);
+      // A worker (forked with the same argv) runs the ordinary path; so does --workers 1.
+      return (flags.workers ?? 1) > 1 && !isClusterWorker() ? runCluster(flags, flags.workers ?? 1) : runServe(flags);
   }
 }
 

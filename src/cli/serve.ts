@@ -14,6 +14,7 @@ import { createTransport } from "../runtime/backend/native-transport/create-tran
 import { guardTransport } from "../runtime/backend/guarded-transport.js";
 import type { Transport } from "../runtime/backend/transport.js";
 import { GatewayMetrics } from "../runtime/ops/metrics.js";
+import { announceListening, isClusterWorker } from "../runtime/ops/cluster-ipc.js";
 import { BackendReadiness } from "../runtime/ops/readiness.js";
 import { createTracing } from "../runtime/ops/tracing.js";
 import type { ReadinessTarget } from "../runtime/ops/readiness.js";
@@ -39,7 +40,8 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const config = configFromFlags(flags);
   // Same data either way: the committed generated/ or the generator run in memory.
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
-  const logger = pino({ level: config.logging.level, base: undefined });
+  // Under `--workers N` each line names the worker (its pid) that wrote it.
+  const logger = pino({ level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined });
   const codecs = createCodecRegistry(table.types, config.json);
 
   const metrics = new GatewayMetrics();
@@ -166,9 +168,10 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   // The ready line goes out whatever the log level: scripts and tests wait for it (SPEC §1).
-  process.stdout.write(
-    `${JSON.stringify({ level: "info", time: Date.now(), msg: `protogate listening on ${listenerTls === undefined ? "http" : "https"}://${host}:${address.port}`, routes: table.routes.length })}\n`,
-  );
+  const readyLine = `${JSON.stringify({ level: "info", time: Date.now(), msg: `protogate listening on ${listenerTls === undefined ? "http" : "https"}://${host}:${address.port}`, routes: table.routes.length })}\n`;
+  // A `--workers N` worker tells the primary instead, which prints one line once all listen.
+  if (isClusterWorker()) announceListening(readyLine);
+  else process.stdout.write(readyLine);
 
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

@@ -25,14 +25,16 @@ Parses the protos, validates their google.api.http rules and writes route-table.
 
 ${COMMON}
   --out DIR            output directory (default: generated)`,
-  serve: `Usage: protogate serve [--config F] [--proto-path DIR]... [--backend HOST:PORT] [--listen HOST:PORT] [--generated DIR]
+  serve: `Usage: protogate serve [--config F] [--proto-path DIR]... [--backend HOST:PORT] [--listen HOST:PORT] [--generated DIR] [--workers N|auto]
 
 Runs the gateway. Without --generated it generates in memory from the protos.
 
 ${COMMON}
   --backend HOST:PORT  default backend for every service (or dns:///name:port)
   --listen HOST:PORT   address to listen on (default: 127.0.0.1:8080)
-  --generated DIR      load the output of "protogate generate" instead of protos`,
+  --generated DIR      load the output of "protogate generate" instead of protos
+  --workers N|auto     processes sharing the listen address (default: 1); auto is
+                       the CPUs this process may run on (not a container's CPU limit)`,
   openapi: `Usage: protogate openapi [--config F] [--proto-path DIR]... [--out FILE]
 
 Writes an OpenAPI 3.1 document for every HTTP binding.

@@ -1,7 +1,8 @@
 import type { Middleware } from "koa";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { Code } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
+import { fetchClusterMetrics, isClusterWorker } from "./cluster-ipc.js";
 
 /**
  * Prometheus metrics of one gateway (SPEC §8), on a registry of its own so two gateways in
@@ -28,8 +29,19 @@ export class GatewayMetrics {
   private readonly rateLimitStoreErrors: Counter<"outcome">;
   private readonly cacheHits: Counter<"rpc">;
   private readonly cacheMisses: Counter<"rpc">;
+  private readonly cluster: boolean;
 
-  constructor(options: { readonly defaultMetrics?: boolean } = {}) {
+  /**
+   * `cluster` (default: in a `serve --workers N` worker): /metrics serves the sum over every
+   * worker, which the primary collects; this registry is the one the primary asks for.
+   */
+  constructor(options: { readonly defaultMetrics?: boolean; readonly cluster?: boolean } = {}) {
+    this.cluster = options.cluster ?? isClusterWorker();
+    if (this.cluster) {
+      AggregatorRegistry.setRegistries(this.registry);
+      // Constructing one is what makes prom-client answer the primary's requests in a worker.
+      new AggregatorRegistry();
+    }
     const registers = [this.registry];
     // Node process metrics (CPU, memory, event-loop lag, GC) under the usual names.
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -69,12 +81,16 @@ export class GatewayMetrics {
       name: "protogate_backend_circuit_state",
       help: "Circuit breaker per backend: 0 closed, 1 open (failing fast with 503), 2 half-open.",
       labelNames: ["backend"],
+      // Across workers (each has its own breaker): the worst state, not a sum.
+      aggregator: "max",
       registers,
     });
     this.backendUp = new Gauge({
       name: "protogate_backend_up",
       help: "1 when the last readiness check reached the backend, else 0.",
       labelNames: ["backend"],
+      // Across workers: up only if every worker's last check reached it.
+      aggregator: "min",
       registers,
     });
     this.authSuccesses = new Counter({
@@ -117,7 +133,7 @@ export class GatewayMetrics {
 
   /** The exposition text and its content type, for /metrics. */
   async render(): Promise<{ readonly contentType: string; readonly text: string }> {
-    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    return { contentType: this.registry.contentType, text: this.cluster ? await fetchClusterMetrics() : await this.registry.metrics() };
   }
 
   recordBackendCall(backend: string, rpc: string, code: number, seconds: number): void {

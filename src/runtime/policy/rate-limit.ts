@@ -1,10 +1,11 @@
 import type { Middleware } from "koa";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { RateLimitRule, StoreErrorPolicy } from "../../config/gateway-config.js";
 import { ClientAddressResolver } from "../client-address.js";
+import { isClusterWorker } from "../ops/cluster-ipc.js";
 import type { CompiledRoute } from "../compiled-route.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
@@ -23,6 +24,8 @@ export type Decision =
   | { readonly kind: "store-error"; readonly policy: StoreErrorPolicy };
 
 const KEY_PREFIX = "protogate:rl";
+// A worker's question to the primary's in-memory limiter; no answer by then is a store error.
+const CLUSTER_TIMEOUT_MS = 1_000;
 
 /**
  * One limiter per rate-limited RPC, built at start-up. A rule allows `burst` requests
@@ -46,9 +49,12 @@ export class RateLimits {
       if (rule === undefined) continue;
       const options = { keyPrefix: `${KEY_PREFIX}:${method}`, points: rule.burst, duration: (rule.perMs * rule.burst) / rule.requests / 1000 };
       const limiter =
-        store.kind === "memory"
-          ? new RateLimiterMemory(options)
-          : new RateLimiterRedis({ ...options, storeClient: store.client, rejectIfRedisNotReady: true });
+        store.kind === "redis"
+          ? new RateLimiterRedis({ ...options, storeClient: store.client, rejectIfRedisNotReady: true })
+          : isClusterWorker()
+            ? // `serve --workers N`: the budget lives in the primary (RateLimiterClusterMaster), one for all workers.
+              new RateLimiterCluster({ ...options, timeoutMs: CLUSTER_TIMEOUT_MS })
+            : new RateLimiterMemory(options);
       this.limiters.set(method, { limiter, rule });
     }
   }
