@@ -19,6 +19,8 @@ export interface GatewayConfig {
   readonly rules: readonly RuleConfig[];
   /** Default memory. */
   readonly rateLimitStore: RateLimitStoreConfig;
+  /** Where cached responses live (a protogate extension to SPEC §2). Default memory, 64 MiB. */
+  readonly cacheStore: CacheStoreConfig;
   readonly json: JsonConfig;
   /** Route RPCs without a google.api.http rule as `POST /pkg.Service/Method`. Default false. */
   readonly autoMapping: boolean;
@@ -204,6 +206,16 @@ export type RateLimitStoreConfig =
       readonly timeoutMs: number;
     };
 
+export type CacheStoreConfig =
+  | { readonly kind: "memory"; readonly maxBytes: number }
+  | {
+      readonly kind: "redis";
+      /** `redis://` or `rediss://` URL, as written; replicas pointed at one Redis share answers. */
+      readonly url: string;
+      /** A store call slower than this is a miss (get) or skipped (set). Default 200ms. */
+      readonly timeoutMs: number;
+    };
+
 /** proto3 JSON options; same shape as codec's JsonOptions. */
 export interface JsonConfig {
   /** Default true. */
@@ -238,6 +250,7 @@ export const CONFIG_DEFAULTS = {
   rateLimitKey: "ip",
   onStoreError: "allow",
   redisTimeout: "200ms",
+  cacheMaxSize: "64MiB",
   json: { emitUnpopulated: true, useProtoNames: false, enumsAsInts: false, discardUnknown: false },
   autoMapping: false,
   corsCredentials: false,

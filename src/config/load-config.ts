@@ -14,6 +14,7 @@ import type {
   BackendConfig,
   BackendTlsConfig,
   BackendTransportKind,
+  CacheStoreConfig,
   CircuitBreakerConfig,
   CorsConfig,
   GatewayConfig,
@@ -98,6 +99,7 @@ interface RawConfig {
   auth?: { providers?: RawProvider[] };
   rules?: RawRule[];
   rateLimitStore?: "memory" | { redis: string; onStoreError?: StoreErrorPolicy; timeout?: string };
+  cacheStore?: "memory" | { memory?: { maxSize?: string | number }; redis?: string; timeout?: string };
   json?: { emitUnpopulated?: boolean; useProtoNames?: boolean; enumsAsInts?: boolean; discardUnknown?: boolean };
   autoMapping?: boolean;
   cors?: { origins: string[]; credentials?: boolean; maxAge?: string; headers?: string[] };
@@ -240,6 +242,7 @@ function build(source: Source, raw: RawConfig, options: ParseConfigOptions): Gat
     auth: { providers },
     rules,
     rateLimitStore,
+    cacheStore: buildCacheStore(source, raw.cacheStore, duration),
     json: { ...CONFIG_DEFAULTS.json, ...raw.json },
     autoMapping: raw.autoMapping ?? CONFIG_DEFAULTS.autoMapping,
     cors: raw.cors === undefined ? undefined : buildCors(source, raw.cors, duration),
@@ -288,6 +291,28 @@ function buildStore(source: Source, raw: RawConfig["rateLimitStore"], duration: 
     onStoreError: raw.onStoreError ?? CONFIG_DEFAULTS.onStoreError,
     timeoutMs: duration(["rateLimitStore", "timeout"], raw.timeout ?? CONFIG_DEFAULTS.redisTimeout),
   };
+}
+
+/** `cacheStore`: memory (optionally sized) or Redis; the mapping sets one of the two. */
+function buildCacheStore(source: Source, raw: RawConfig["cacheStore"], duration: DurationOf): CacheStoreConfig {
+  const memory = (size: string | number | undefined): CacheStoreConfig => {
+    const maxBytes = source.at(["cacheStore", "memory", "maxSize"], () => parseByteSize(size ?? CONFIG_DEFAULTS.cacheMaxSize));
+    if (maxBytes === 0) source.fail(["cacheStore", "memory", "maxSize"], "must be at least 1 byte");
+    return { kind: "memory", maxBytes };
+  };
+  if (raw === undefined || raw === "memory") return memory(undefined);
+  if (raw.redis === undefined) {
+    if (raw.memory === undefined) source.fail(["cacheStore"], "set memory or redis");
+    if (raw.timeout !== undefined) source.fail(["cacheStore", "timeout"], "applies to the redis store only");
+    return memory(raw.memory?.maxSize);
+  }
+  if (raw.memory !== undefined) source.fail(["cacheStore", "memory"], "set memory or redis, not both");
+  try {
+    new URL(raw.redis);
+  } catch {
+    source.fail(["cacheStore", "redis"], `${JSON.stringify(raw.redis)} is not a URL (use e.g. redis://127.0.0.1:6379)`);
+  }
+  return { kind: "redis", url: raw.redis, timeoutMs: duration(["cacheStore", "timeout"], raw.timeout ?? CONFIG_DEFAULTS.redisTimeout) };
 }
 
 function buildProvider(source: Source, p: RawProvider, at: KeyPath, path: (p: string) => string, duration: DurationOf): AuthProviderConfig {

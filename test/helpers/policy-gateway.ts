@@ -7,7 +7,7 @@ import { writeTempFiles } from "./temp-dir.js";
 
 /** test/fixtures/policy: policy.v1.PolicyService, whose RPCs carry protogate policy options. */
 export const POLICY_PROTOS = fileURLToPath(new URL("../../../test/fixtures/policy/", import.meta.url));
-export const POLICY_METHODS = ["GetSecret", "GetOpen", "GetOptional", "GetLimited", "GetCached", "GetSlow"].map(
+export const POLICY_METHODS = ["GetSecret", "GetOpen", "GetOptional", "GetLimited", "GetCached", "GetSlow", "SearchItems", "CreateItem"].map(
   (name) => `/policy.v1.PolicyService/${name}`,
 );
 

@@ -1,45 +1,12 @@
 import { createHash } from "node:crypto";
 import type { Context, Middleware } from "koa";
-import { LRUCache } from "lru-cache";
 import type { CompiledRoute } from "../compiled-route.js";
 import { requestState } from "../request-state.js";
+import { readBodyText } from "../transcode/read-body.js";
 import type { PolicyLayer } from "./policy-layer.js";
 
-interface CachedResponse {
-  readonly body: string;
-  readonly etag: string;
-  /** Grpc-Metadata-* / Grpc-Trailer-* of the original answer, replayed on hits. */
-  readonly headers: ReadonlyArray<readonly [string, string]>;
-}
-
-/** Fixed per-entry overhead counted on top of the body, so tiny bodies still cost. */
-const ENTRY_OVERHEAD = 256;
-export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
-
-/** In-memory response cache, bounded by bytes (body + key + headers), least recently used out first. */
-export class ResponseCache {
-  private readonly entries: LRUCache<string, CachedResponse>;
-  hits = 0;
-  misses = 0;
-
-  constructor(maxBytes = DEFAULT_CACHE_BYTES) {
-    this.entries = new LRUCache<string, CachedResponse>({
-      maxSize: maxBytes,
-      sizeCalculation: (value, key) =>
-        ENTRY_OVERHEAD + key.length + value.body.length + value.headers.reduce((sum, [name, text]) => sum + name.length + text.length, 0),
-    });
-  }
-
-  get(key: string): { response: CachedResponse; remainingMs: number } | undefined {
-    const response = this.entries.get(key);
-    if (response === undefined) return undefined;
-    return { response, remainingMs: this.entries.getRemainingTTL(key) };
-  }
-
-  set(key: string, response: CachedResponse, ttlMs: number): void {
-    this.entries.set(key, response, { ttl: ttlMs });
-  }
-}
+/** The memory store under its earlier name (one replica's LRU, bounded by bytes). */
+export { MemoryCacheStore as ResponseCache, DEFAULT_CACHE_BYTES } from "./cache-store.js";
 
 /** A strong validator of the JSON body: equal bodies, equal tags, whichever replica answered. */
 export function etagOf(body: string): string {
@@ -56,33 +23,49 @@ export function matchesIfNoneMatch(header: string, etag: string): boolean {
 /**
  * GET answers (SPEC §7): every 200 gets an ETag, and a matching If-None-Match a 304
  * without body. With a cache rule the answer is kept per (RPC, path + query, verified
- * subject) for the ttl, so the backend is called once per key; `Cache-Control` is
- * `private` when the method has auth (one user's answer must not sit in a shared cache).
- * Only 200s are stored: errors are never cached.
+ * subject) for the ttl, so the backend is called once per key (per deployment with a
+ * Redis cacheStore); `Cache-Control` is `private` when the method has auth (one user's
+ * answer must not sit in a shared cache). Only 200s are stored: errors are never cached.
+ *
+ * A method whose proto says `idempotency_level = NO_SIDE_EFFECTS` is also cached on its
+ * other bindings (`POST /v1/x:search` with a body) when it has a cache ttl; the key then
+ * adds the HTTP method and a SHA-256 of the request body, so another body is another key.
+ * Any other non-GET is never cached, cache rule or not: it may change something.
  */
 export function responseCache(layer: PolicyLayer): Middleware {
   return async (ctx, next) => {
-    if (ctx.method !== "GET") return next();
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
     const policy = layer.policies.get(route.method.name);
     const rule = policy?.cache;
+    const isGet = ctx.method === "GET";
+    // JSON unary bindings only: an HttpBody or streaming request body is not ours to read.
+    const bodyCached = !isGet && rule !== undefined && route.method.idempotency === "NO_SIDE_EFFECTS" && route.kind === "unary";
+    if (!isGet && !bodyCached) return next();
+
     const cacheControl = (ms: number): string => `${policy?.auth === undefined ? "public" : "private"}, max-age=${Math.max(0, Math.floor(ms / 1000))}`;
-    const key = rule === undefined ? undefined : `${route.method.name}\n${ctx.url}\n${state.subject ?? ""}`;
+    let key: string | undefined;
+    if (rule !== undefined) {
+      key = `${route.method.name}\n${ctx.url}\n${state.subject ?? ""}`;
+      if (bodyCached) {
+        // Same checks and errors (413, 415, 400) as unary-call; it reuses the text.
+        const text = route.request.body === undefined ? "" : await readBodyText(ctx.req, layer.maxBodyBytes);
+        state.bodyText = text;
+        key = `${ctx.method} ${key}\n${createHash("sha256").update(text).digest("base64url")}`;
+      }
+    }
 
     if (key !== undefined) {
-      const hit = layer.cache.get(key);
+      const hit = await layer.cache.get(key);
       if (hit !== undefined) {
-        layer.cache.hits++;
         layer.metrics?.recordCacheHit(route.method.name);
         state.grpcCode = 0;
         for (const [name, value] of hit.response.headers) ctx.append(name, value);
-        ctx.set("Cache-Control", cacheControl(hit.remainingMs));
+        if (isGet) ctx.set("Cache-Control", cacheControl(hit.remainingMs));
         ctx.set("X-Cache", "hit");
-        answer(ctx, hit.response.body, hit.response.etag);
+        answer(ctx, hit.response.body, hit.response.etag, isGet);
         return;
       }
-      layer.cache.misses++;
       layer.metrics?.recordCacheMiss(route.method.name);
     }
 
@@ -92,18 +75,21 @@ export function responseCache(layer: PolicyLayer): Middleware {
     const body = ctx.body;
     const etag = etagOf(body);
     if (key !== undefined && rule !== undefined) {
-      layer.cache.set(key, { body, etag, headers: metadataHeaders(ctx) }, rule.ttlMs);
-      ctx.set("Cache-Control", cacheControl(rule.ttlMs));
+      // Awaited (bounded by the store's timeout) so the next request, on any replica, finds it.
+      await layer.cache.set(key, { body, etag, headers: metadataHeaders(ctx) }, rule.ttlMs);
+      // Shared HTTP caches do not reuse POST answers by URL; max-age is for GETs only.
+      if (isGet) ctx.set("Cache-Control", cacheControl(rule.ttlMs));
       ctx.set("X-Cache", "miss");
     }
-    answer(ctx, body, etag);
+    answer(ctx, body, etag, isGet);
   };
 }
 
-function answer(ctx: Context, body: string, etag: string): void {
+/** The body with its ETag; a GET whose If-None-Match matches gets 304 (RFC 9110 §13.1.2 is for GET/HEAD). */
+function answer(ctx: Context, body: string, etag: string, conditional: boolean): void {
   ctx.set("ETag", etag);
   const ifNoneMatch = ctx.get("if-none-match");
-  if (ifNoneMatch !== "" && matchesIfNoneMatch(ifNoneMatch, etag)) {
+  if (conditional && ifNoneMatch !== "" && matchesIfNoneMatch(ifNoneMatch, etag)) {
     ctx.status = 304;
     ctx.body = null;
     return;

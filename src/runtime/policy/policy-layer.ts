@@ -3,19 +3,22 @@ import type { CompiledRoute } from "../compiled-route.js";
 import type { GatewayMetrics } from "../ops/metrics.js";
 import type { JwtVerifier } from "./jwt-verifier.js";
 import type { RateLimits } from "./rate-limit.js";
-import type { ResponseCache } from "./cache.js";
+import type { CacheStore } from "./cache-store.js";
 import type { MethodPolicy } from "./resolve-policy.js";
 
 /**
  * What the policy middleware share, built once by `protogate serve`: the effective
- * policy of every RPC, the providers' verifiers, the rate-limit store and the cache.
+ * policy of every RPC, the providers' verifiers, the rate-limit store and the cache store.
  */
 export interface PolicyLayer {
   /** By full RPC name; a method that is absent is open. */
   readonly policies: ReadonlyMap<string, MethodPolicy>;
   readonly verifiers: ReadonlyMap<string, JwtVerifier>;
   readonly rateLimits: RateLimits;
-  readonly cache: ResponseCache;
+  /** Memory (per replica) or Redis (shared by replicas), per `cacheStore`. */
+  readonly cache: CacheStore;
+  /** limits.maxBodySize: the cache reads the body of a NO_SIDE_EFFECTS POST to key it. */
+  readonly maxBodyBytes: number;
   /** Prometheus counters (auth outcomes, 429s, store errors, cache hits); none when undefined. */
   readonly metrics?: PolicyMetrics | undefined;
 }
@@ -24,7 +27,10 @@ export interface PolicyLayer {
 export type PolicyMetrics = Pick<
   GatewayMetrics,
   | "recordAuthSuccess" | "recordAuthFailure" | "recordRateLimitRejection" | "recordRateLimitStoreError" | "recordCacheHit" | "recordCacheMiss"
->;
+> & {
+  /** A cache store call that failed or timed out (the request went to the backend); called when present. */
+  readonly recordCacheStoreError?: (operation: "get" | "set") => void;
+};
 
 export function policyOf(layer: PolicyLayer, route: CompiledRoute): MethodPolicy | undefined {
   return layer.policies.get(route.method.name);

@@ -33,7 +33,7 @@ export function unaryCall(options: CallOptions): Middleware {
     const route = state.route as CompiledRoute;
     let body: unknown;
     if (route.request.body !== undefined) {
-      const text = await readBodyText(ctx.req, options.maxBodySize);
+      const text = state.bodyText ?? (await readBodyText(ctx.req, options.maxBodySize));
       body = text === "" ? undefined : parseJsonBody(text);
     }
     const message = buildRequest(route.request, state.pathValues ?? [], state.rawQuery ?? "", body);

@@ -46,6 +46,7 @@ const DEFAULTS: GatewayConfig = {
   auth: { providers: [] },
   rules: [],
   rateLimitStore: { kind: "memory" },
+  cacheStore: { kind: "memory", maxBytes: 64 * 1024 * 1024 },
   json: { emitUnpopulated: true, useProtoNames: false, enumsAsInts: false, discardUnknown: false },
   autoMapping: false,
   cors: undefined,
@@ -304,7 +305,7 @@ test("JSON: a syntax error carries its line", fails, `{\n  "listen": "a:1",\n  "
 
 // --- errors: unknown keys --------------------------------------------------------
 
-const TOP_KEYS = "listen, protoPaths, backends, auth, rules, rateLimitStore, json, autoMapping, cors, limits, trustedProxies, shutdown, logging, server, tracing";
+const TOP_KEYS = "listen, protoPaths, backends, auth, rules, rateLimitStore, cacheStore, json, autoMapping, cors, limits, trustedProxies, shutdown, logging, server, tracing";
 test("unknown key at the top", fails, "listn: 0.0.0.0:80\n", `config.yaml:1: unknown key "listn" (expected one of ${TOP_KEYS})`);
 test("unknown key on a later line", fails, "listen: 0.0.0.0:80\n\nshutdown: {}\ngracePeriod: 1s\n", `config.yaml:4: unknown key "gracePeriod" (expected one of ${TOP_KEYS})`);
 test("unknown key in a rule", fails, "rules:\n  - selector: '*'\n    timeout: 1s\n  - selector: a.*\n    ratelimit: {}\n",
