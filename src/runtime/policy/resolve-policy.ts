@@ -10,7 +10,10 @@ import type { MethodEntry, RouteTable } from "../../model/route-table.js";
 export interface MethodPolicy {
   readonly auth: AuthRule | undefined;
   readonly rateLimit: RateLimitRule | undefined;
-  /** Only with a ttl above 0; the cache middleware applies it to GET bindings only. */
+  /**
+   * Only with a ttl above 0. The cache middleware applies it to GET bindings, and to the
+   * other bindings of a method whose proto says `idempotency_level = NO_SIDE_EFFECTS`.
+   */
   readonly cache: CacheRule | undefined;
   readonly timeoutMs: number | undefined;
 }
