@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { AggregatorRegistry } from "prom-client";
 import { RateLimiterClusterMaster } from "rate-limiter-flexible";
 import { loadGenerated } from "../runtime/load-generated.js";
+import { resolvePolicies } from "../runtime/policy/resolve-policy.js";
 import { LISTENING, METRICS_REQUEST, METRICS_RESPONSE, WORKER_ENV, isMessage } from "../runtime/ops/cluster-ipc.js";
 import type { ListeningMessage, MetricsRequest, MetricsResponse } from "../runtime/ops/cluster-ipc.js";
 import { buildApi } from "./build-table.js";
@@ -36,8 +37,9 @@ export function parseWorkers(text: string | undefined): number | undefined {
  */
 export async function runCluster(flags: CommandFlags, count: number): Promise<number> {
   const config = configFromFlags(flags);
-  if (flags.generated === undefined) buildApi(config);
-  else loadGenerated(flags.generated);
+  const { table } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
+  // Policy errors (an RPC that requires auth and no provider) are bad input too.
+  resolvePolicies(table, config);
   const logger = pino({ level: config.logging.level, base: undefined });
 
   // Workers' RateLimiterCluster limiters consume from this process's memory: one budget.

@@ -90,5 +90,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     process.stderr.write(`protogate: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = exitCodeFor(error);
+    // A cluster worker's IPC channel would keep it alive; the primary waits for its exit.
+    if (isClusterWorker()) process.exit(process.exitCode);
   },
 );

@@ -1,4 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import test from "ava";
 import { POLICY_METHODS, POLICY_PROTOS, get } from "../helpers/policy-gateway.js";
 import type { Answer } from "../helpers/policy-gateway.js";
@@ -142,3 +144,22 @@ for (const bad of ["0", "x", "-1", "1.5"]) {
     t.notRegex(result.stdout, /listening/);
   });
 }
+
+test("workers e2e: a policy error (an RPC requires auth, no provider) exits 2 once, from the primary", async (t) => {
+  const result = await runCli(["serve", "--workers", "2", "--listen", "127.0.0.1:0", "--proto-path", POLICY_PROTOS, "--backend", "127.0.0.1:1"]);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /^protogate: auth\.providers: .*requires auth, but auth\.providers is empty\n$/);
+});
+
+test("workers e2e: workers that cannot listen (port in use) make the primary exit 1 instead of hanging", async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const files = writeTempFiles({ "config.yaml": CONFIG });
+  t.teardown(() => files.cleanup());
+  const result = await runCli(["serve", "--workers", "2", "--listen", `127.0.0.1:${port}`, "--proto-path", POLICY_PROTOS, "--backend", "127.0.0.1:1", "--config", `${files.dir}/config.yaml`]);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /EADDRINUSE/);
+  t.notRegex(result.stdout, /listening on/);
+});
