@@ -41,7 +41,12 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   // Same data either way: the committed generated/ or the generator run in memory.
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
   // Under `--workers N` each line names the worker (its pid) that wrote it.
-  const logger = pino({ level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined });
+  // Asynchronous writes: under load, access-log lines written while one write is in flight
+  // go out together in the next, instead of one blocking write(2) per request (~15 µs each).
+  const logger = pino(
+    { level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined },
+    pino.destination({ fd: 1, sync: false }),
+  );
   const codecs = createCodecRegistry(table.types, config.json);
 
   const metrics = new GatewayMetrics();
@@ -192,8 +197,8 @@ export async function runServe(flags: CommandFlags): Promise<number> {
           .catch(() => undefined)
           .finally(() => {
             logger.info({ msg: "stopped" });
-            logger.flush();
-            resolve(ExitCode.OK);
+            // Every buffered line is written before the exit.
+            logger.flush(() => resolve(ExitCode.OK));
           });
       });
       server.closeIdleConnections();
