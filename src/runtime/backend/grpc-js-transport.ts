@@ -5,6 +5,7 @@ import type {
   MetadataPairs,
   RequestSink,
   ResponseStream,
+  CancelSignal,
   ServerStreamRequest,
   StreamRequest,
   Transport,
@@ -166,7 +167,7 @@ function statusError(status: grpc.StatusObject, headers: MetadataPairs, trailers
 
 type CancellableCall = { cancel(): void; once(event: "status", listener: () => void): unknown };
 
-function cancelOnAbort(call: CancellableCall, signal: AbortSignal | undefined): void {
+function cancelOnAbort(call: CancellableCall, signal: CancelSignal | undefined): void {
   if (signal === undefined) return;
   const onAbort = (): void => call.cancel();
   if (signal.aborted) {
@@ -184,7 +185,7 @@ function cancelOnAbort(call: CancellableCall, signal: AbortSignal | undefined): 
  */
 function responseStream(
   call: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStream<Buffer, Buffer>,
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
 ): ResponseStream {
   let headers: MetadataPairs = [];
   let trailers: MetadataPairs = [];

@@ -7,6 +7,17 @@
 /** Metadata as ordered pairs; keys lower-case; values of `-bin` keys are bytes. */
 export type MetadataPairs = Array<readonly [key: string, value: string | Uint8Array]>;
 
+/**
+ * How a call learns that its client went away: the part of AbortSignal the transports use,
+ * so the gateway can pass a plain object instead of an AbortController per request
+ * (EventTarget costs microseconds on the hot path). An AbortSignal fits too.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { readonly once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface UnaryRequest {
   /** gRPC path, `/library.v1.LibraryService/GetBook`. */
   readonly path: string;
@@ -16,7 +27,7 @@ export interface UnaryRequest {
   /** Absolute deadline (epoch ms), or undefined for none. */
   readonly deadline: number | undefined;
   /** Aborting cancels the call (a client that went away). */
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CancelSignal | undefined;
 }
 
 export interface UnaryResponse {
@@ -46,7 +57,7 @@ export interface StreamRequest {
   readonly metadata: MetadataPairs;
   readonly deadline: number | undefined;
   /** Aborting cancels the call; a pending read then throws BackendStatusError(CANCELLED). */
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CancelSignal | undefined;
 }
 
 export interface ServerStreamRequest extends StreamRequest {

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
 import type { CodecRegistry } from "../../codec/index.js";
 import { metadataFromHeaders, parseGrpcTimeout, responseHeadersFromMetadata } from "../backend/metadata.js";
-import type { MetadataPairs } from "../backend/transport.js";
+import type { CancelSignal, MetadataPairs } from "../backend/transport.js";
 import { BackendStatusError } from "../backend/transport.js";
 import { ClientAddressResolver } from "../client-address.js";
 import { withClaims } from "../policy/claims-metadata.js";
@@ -80,16 +80,40 @@ export function setMetadataHeaders(ctx: Context, headers: MetadataPairs, trailer
   for (const [name, value] of responseHeadersFromMetadata(headers, trailers)) ctx.append(name, value);
 }
 
+/** A CancelSignal without EventTarget: usually one listener (the transport's), never many. */
+class ClientGone implements CancelSignal {
+  aborted = false;
+  private listeners: Array<() => void> = [];
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (this.aborted) return;
+    this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at >= 0) this.listeners.splice(at, 1);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
+}
+
 /** Aborts `signal` when the client goes away before the answer is finished: the backend call is cancelled. */
-export function cancelOnClientClose(res: ServerResponse): { readonly signal: AbortSignal; abort(): void; release(): void } {
-  const controller = new AbortController();
+export function cancelOnClientClose(res: ServerResponse): { readonly signal: CancelSignal; abort(): void; release(): void } {
+  const gone = new ClientGone();
   const onClose = (): void => {
-    if (!res.writableFinished) controller.abort();
+    if (!res.writableFinished) gone.abort();
   };
   res.once("close", onClose);
   return {
-    signal: controller.signal,
-    abort: () => controller.abort(),
+    signal: gone,
+    abort: () => gone.abort(),
     release: () => res.off("close", onClose),
   };
 }
