@@ -259,4 +259,7 @@ test("cache e2e (redis): Redis stopped mid-test → answers still come from the 
   const output = (): string => policy.gateways[0]!.output();
   for (let i = 0; i < 50 && !output().includes("cache store unavailable"); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   t.is(output().split('"msg":"cache store unavailable').length - 1, 1);
+  // …while the metric counts every failed store call.
+  const samples = parseMetrics(await (await fetch(`${a}/metrics`)).text());
+  t.true((sampleValue(samples, "protogate_cache_store_errors_total", { operation: "get" }) ?? 0) >= 1);
 });

@@ -29,6 +29,7 @@ export class GatewayMetrics {
   private readonly rateLimitStoreErrors: Counter<"outcome">;
   private readonly cacheHits: Counter<"rpc">;
   private readonly cacheMisses: Counter<"rpc">;
+  private readonly cacheStoreErrors: Counter<"operation">;
   private readonly cluster: boolean;
 
   /**
@@ -129,6 +130,12 @@ export class GatewayMetrics {
       labelNames: ["rpc"],
       registers,
     });
+    this.cacheStoreErrors = new Counter({
+      name: "protogate_cache_store_errors_total",
+      help: "Redis cache store calls that failed or timed out (the request then went to the backend), by operation.",
+      labelNames: ["operation"],
+      registers,
+    });
   }
 
   /** The exposition text and its content type, for /metrics. */
@@ -172,6 +179,10 @@ export class GatewayMetrics {
 
   recordCacheMiss(rpc: string): void {
     this.cacheMisses.inc({ rpc });
+  }
+
+  recordCacheStoreError(operation: "get" | "set"): void {
+    this.cacheStoreErrors.inc({ operation });
   }
 
   /** @internal the HTTP side, used by metricsMiddleware. */

@@ -45,7 +45,7 @@ export function buildPolicyLayer(table: RouteTable, config: GatewayConfig, logge
   const cached = [...policies.values()].some((policy) => policy.cache !== undefined);
   if (config.cacheStore.kind === "redis" && cached) {
     cacheRedis = redisClient(config.cacheStore.url, config.cacheStore.timeoutMs);
-    cache = new RedisCacheStore(cacheRedis, config.cacheStore.timeoutMs, logger, (operation) => metrics?.recordCacheStoreError?.(operation));
+    cache = new RedisCacheStore(cacheRedis, config.cacheStore.timeoutMs, logger, (operation) => metrics?.recordCacheStoreError(operation));
   } else {
     cache = new MemoryCacheStore(config.cacheStore.kind === "memory" ? config.cacheStore.maxBytes : undefined);
   }

@@ -27,10 +27,8 @@ export interface PolicyLayer {
 export type PolicyMetrics = Pick<
   GatewayMetrics,
   | "recordAuthSuccess" | "recordAuthFailure" | "recordRateLimitRejection" | "recordRateLimitStoreError" | "recordCacheHit" | "recordCacheMiss"
-> & {
-  /** A cache store call that failed or timed out (the request went to the backend); called when present. */
-  readonly recordCacheStoreError?: (operation: "get" | "set") => void;
-};
+  | "recordCacheStoreError"
+>;
 
 export function policyOf(layer: PolicyLayer, route: CompiledRoute): MethodPolicy | undefined {
   return layer.policies.get(route.method.name);
