@@ -31,6 +31,9 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 // How often Node looks for connections past those timeouts (its default, 30s, lets a slowloris linger).
 const TIMEOUT_CHECK_MS = 1_000;
+// Log lines wait at most this long, or until this many bytes are buffered, before one write.
+const LOG_BUFFER_BYTES = 8 * 1024; // sonic-boom wants it below its 16 KiB maxWrite
+const LOG_FLUSH_MS = 200;
 
 /**
  * `protogate serve`: the composition root. Resolves to the exit code once a SIGTERM or
@@ -41,12 +44,12 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   // Same data either way: the committed generated/ or the generator run in memory.
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
   // Under `--workers N` each line names the worker (its pid) that wrote it.
-  // Asynchronous writes: under load, access-log lines written while one write is in flight
-  // go out together in the next, instead of one blocking write(2) per request (~15 µs each).
-  const logger = pino(
-    { level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined },
-    pino.destination({ fd: 1, sync: false }),
-  );
+  // Access-log lines are buffered (up to LOG_BUFFER_BYTES, or LOG_FLUSH_MS at the latest) and
+  // written asynchronously: one write(2) per request cost ~35 µs of the ~108 µs per GetBook.
+  const logDestination = pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  const logFlush = setInterval(() => logDestination.flush(), LOG_FLUSH_MS);
+  logFlush.unref();
+  const logger = pino({ level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined }, logDestination);
   const codecs = createCodecRegistry(table.types, config.json);
 
   const metrics = new GatewayMetrics();
@@ -198,6 +201,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
           .finally(() => {
             logger.info({ msg: "stopped" });
             // Every buffered line is written before the exit.
+            clearInterval(logFlush);
             logger.flush(() => resolve(ExitCode.OK));
           });
       });
