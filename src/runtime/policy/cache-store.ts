@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
+import { OutageLog, withinTimeout } from "./store-outage.js";
 
 /** One cached answer: what a hit replays. */
 export interface CachedResponse {
@@ -66,31 +67,33 @@ interface StoredValue {
   readonly x: number;
 }
 
-export class CacheStoreError extends Error {
-  override name = "CacheStoreError";
-}
-
 /**
  * Shared by every replica on one Redis: `SET key value PX ttl`, so Redis expires entries.
- * The client must not queue offline and must time commands out (build-policy-layer.ts
- * builds it so); each call is also raced against `timeoutMs` here, so a stalled Redis is a
- * bounded miss. An outage is logged once and counted on every failed call (`onError`).
+ * The client must not queue offline (build-policy-layer.ts builds it so); each call is
+ * bounded by `timeoutMs`, so a stalled Redis is a bounded miss. An outage is logged once
+ * and counted on every failed call (`onError`).
  */
 export class RedisCacheStore implements CacheStore {
-  private failing = false;
-  errors = 0;
+  private readonly outages: OutageLog;
 
   constructor(
     private readonly client: Redis,
     private readonly timeoutMs: number,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly onError: (operation: "get" | "set") => void = () => undefined,
-  ) {}
+  ) {
+    this.outages = new OutageLog(logger, { down: "cache store unavailable; requests go to the backend", up: "cache store answering again" });
+  }
+
+  /** Store calls that failed or timed out. */
+  get errors(): number {
+    return this.outages.failures;
+  }
 
   async get(key: string): Promise<CacheHit | undefined> {
     try {
-      const text = await this.bounded(this.client.get(redisKey(key)));
-      this.recovered();
+      const text = await withinTimeout(this.client.get(redisKey(key)), this.timeoutMs, "cache store");
+      this.outages.recovered();
       if (text === null) return undefined;
       const value = parseStored(text);
       if (value === undefined) return undefined;
@@ -104,42 +107,16 @@ export class RedisCacheStore implements CacheStore {
   async set(key: string, response: CachedResponse, ttlMs: number): Promise<void> {
     const value: StoredValue = { b: response.body, e: response.etag, h: response.headers, x: Date.now() + ttlMs };
     try {
-      await this.bounded(this.client.set(redisKey(key), JSON.stringify(value), "PX", ttlMs));
-      this.recovered();
+      await withinTimeout(this.client.set(redisKey(key), JSON.stringify(value), "PX", ttlMs), this.timeoutMs, "cache store");
+      this.outages.recovered();
     } catch (reason: unknown) {
       this.failed("set", reason);
     }
   }
 
-  private async bounded<T>(command: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        command,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new CacheStoreError(`no answer within ${this.timeoutMs}ms`)), this.timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      // A command that lost the race may still reject later; nobody waits for it.
-      command.catch(() => undefined);
-    }
-  }
-
   private failed(operation: "get" | "set", reason: unknown): void {
-    this.errors++;
     this.onError(operation);
-    if (this.failing) return;
-    // Logged once per outage, counted every time: a down Redis must not flood the log.
-    this.failing = true;
-    this.logger.error({ err: reason instanceof Error ? reason.message : String(reason), operation }, "cache store unavailable; requests go to the backend");
-  }
-
-  private recovered(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.logger.info({ storeErrors: this.errors }, "cache store answering again");
+    this.outages.failed(reason, { operation });
   }
 }
 

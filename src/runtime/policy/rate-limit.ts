@@ -10,6 +10,7 @@ import type { CompiledRoute } from "../compiled-route.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
 import type { PolicyLayer } from "./policy-layer.js";
+import { OutageLog, withinTimeout } from "./store-outage.js";
 import type { MethodPolicy } from "./resolve-policy.js";
 
 export type RateLimitStore =
@@ -35,15 +36,14 @@ const CLUSTER_TIMEOUT_MS = 1_000;
  */
 export class RateLimits {
   private readonly limiters = new Map<string, { limiter: RateLimiterAbstract; rule: RateLimitRule }>();
-  /** Store calls that failed or timed out, for metrics. */
-  storeErrors = 0;
-  private failing = false;
+  private readonly outages: OutageLog;
 
   constructor(
     policies: ReadonlyMap<string, MethodPolicy>,
     private readonly store: RateLimitStore,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
+    this.outages = new OutageLog(logger, { down: "rate-limit store unavailable", up: "rate-limit store answering again" });
     for (const [method, policy] of policies) {
       const rule = policy.rateLimit;
       if (rule === undefined) continue;
@@ -59,45 +59,29 @@ export class RateLimits {
     }
   }
 
+  /** Store calls that failed or timed out, for metrics. */
+  get storeErrors(): number {
+    return this.outages.failures;
+  }
+
   /** Takes one point for `key` of `method`; never throws, never waits longer than the store timeout. */
   async consume(method: string, key: string): Promise<Decision | undefined> {
     const entry = this.limiters.get(method);
     if (entry === undefined) return undefined;
     const { limiter, rule } = entry;
-    let timer: NodeJS.Timeout | undefined;
     try {
       const call = limiter.consume(key, 1);
-      const result = this.store.kind === "memory"
-        ? await call
-        : await Promise.race([
-            call,
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`rate-limit store did not answer within ${(this.store as { timeoutMs: number }).timeoutMs}ms`)), (this.store as { timeoutMs: number }).timeoutMs);
-            }),
-          ]);
-      this.recovered();
+      const result = this.store.kind === "redis" ? await withinTimeout(call, this.store.timeoutMs, "rate-limit store") : await call;
+      this.outages.recovered();
       return { kind: "allowed", limit: rule.burst, remaining: result.remainingPoints, resetMs: result.msBeforeNext };
     } catch (reason: unknown) {
       if (reason instanceof RateLimiterRes) {
-        this.recovered();
+        this.outages.recovered();
         return { kind: "limited", limit: rule.burst, remaining: 0, resetMs: reason.msBeforeNext };
       }
-      this.storeErrors++;
-      if (!this.failing) {
-        // Logged once per outage, counted every time: a down Redis must not flood the log.
-        this.failing = true;
-        this.logger.error({ err: reason instanceof Error ? reason.message : String(reason), onStoreError: rule.onStoreError }, "rate-limit store unavailable");
-      }
+      this.outages.failed(reason, { onStoreError: rule.onStoreError });
       return { kind: "store-error", policy: rule.onStoreError };
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
     }
-  }
-
-  private recovered(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.logger.info({ storeErrors: this.storeErrors }, "rate-limit store answering again");
   }
 }
 
