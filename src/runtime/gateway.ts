@@ -79,7 +79,7 @@ export function createGateway(options: GatewayOptions): Koa {
   if (options.policy !== undefined) {
     app.use(auth(options.policy, options.logger));
     app.use(rateLimit(options.policy, options.trustedProxies));
-    app.use(responseCache(options.policy));
+    app.use(responseCache(options.policy, options.maxBodySize));
   }
   app.use(callDispatch(options));
   return app;

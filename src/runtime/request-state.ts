@@ -18,10 +18,7 @@ export interface RequestState {
   claims?: JWTPayload;
   /** auth: the verified token's `sub`, for `key: sub` rate limits and per-subject caching. */
   subject?: string;
-  /**
-   * response-cache: the JSON request body, when a body-carrying cacheable request needed it
-   * for its key; unary-call uses it instead of reading the (already consumed) body again.
-   */
+  /** The JSON request body once read (transcode/read-body.ts bodyTextOf): the stream can be read only once. */
   bodyText?: string;
   /** The gRPC code of the answer, for the access log and metrics. */
   grpcCode?: number;

@@ -54,7 +54,6 @@ export function buildPolicyLayer(table: RouteTable, config: GatewayConfig, logge
     verifiers,
     rateLimits: new RateLimits(policies, store, logger),
     cache,
-    maxBodyBytes: config.limits.maxBodyBytes,
     metrics,
   };
   let closed = false;

@@ -2,11 +2,9 @@ import { createHash } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import type { CompiledRoute } from "../compiled-route.js";
 import { requestState } from "../request-state.js";
-import { readBodyText } from "../transcode/read-body.js";
+import { bodyTextOf } from "../transcode/read-body.js";
 import type { PolicyLayer } from "./policy-layer.js";
 
-/** The memory store under its earlier name (one replica's LRU, bounded by bytes). */
-export { MemoryCacheStore as ResponseCache, DEFAULT_CACHE_BYTES } from "./cache-store.js";
 
 /** A strong validator of the JSON body: equal bodies, equal tags, whichever replica answered. */
 export function etagOf(body: string): string {
@@ -32,7 +30,7 @@ export function matchesIfNoneMatch(header: string, etag: string): boolean {
  * adds the HTTP method and a SHA-256 of the request body, so another body is another key.
  * Any other non-GET is never cached, cache rule or not: it may change something.
  */
-export function responseCache(layer: PolicyLayer): Middleware {
+export function responseCache(layer: PolicyLayer, maxBodySize: number): Middleware {
   return async (ctx, next) => {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
@@ -49,8 +47,7 @@ export function responseCache(layer: PolicyLayer): Middleware {
       key = `${route.method.name}\n${ctx.url}\n${state.subject ?? ""}`;
       if (bodyCached) {
         // Same checks and errors (413, 415, 400) as unary-call; it reuses the text.
-        const text = route.request.body === undefined ? "" : await readBodyText(ctx.req, layer.maxBodyBytes);
-        state.bodyText = text;
+        const text = route.request.body === undefined ? "" : await bodyTextOf(ctx, maxBodySize);
         key = `${ctx.method} ${key}\n${createHash("sha256").update(text).digest("base64url")}`;
       }
     }

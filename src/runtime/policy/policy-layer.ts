@@ -17,8 +17,6 @@ export interface PolicyLayer {
   readonly rateLimits: RateLimits;
   /** Memory (per replica) or Redis (shared by replicas), per `cacheStore`. */
   readonly cache: CacheStore;
-  /** limits.maxBodySize: the cache reads the body of a NO_SIDE_EFFECTS POST to key it. */
-  readonly maxBodyBytes: number;
   /** Prometheus counters (auth outcomes, 429s, store errors, cache hits); none when undefined. */
   readonly metrics?: PolicyMetrics | undefined;
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Transform } from "node:stream";
+import type { Context } from "koa";
 import { Code, GatewayError } from "../errors/gateway-error.js";
+import { requestState } from "../request-state.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -79,6 +81,15 @@ export async function readBodyText(req: IncomingMessage, limit: number): Promise
 function isIdentity(req: IncomingMessage): boolean {
   const encoding = (req.headers["content-encoding"] ?? "identity").trim().toLowerCase();
   return encoding === "identity" || encoding === "";
+}
+
+/**
+ * The request's body text, read once per request and kept in the request state: the
+ * response cache (to key a NO_SIDE_EFFECTS POST) and the unary call both ask for it.
+ */
+export async function bodyTextOf(ctx: Context, limit: number): Promise<string> {
+  const state = requestState(ctx);
+  return (state.bodyText ??= await readBodyText(ctx.req, limit));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { CompiledRoute } from "../compiled-route.js";
 import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
-import { parseJsonBody, readBodyText } from "./read-body.js";
+import { bodyTextOf, parseJsonBody } from "./read-body.js";
 import { buildRequest } from "./request.js";
 import { renderResponse } from "./response.js";
 
@@ -33,7 +33,7 @@ export function unaryCall(options: CallOptions): Middleware {
     const route = state.route as CompiledRoute;
     let body: unknown;
     if (route.request.body !== undefined) {
-      const text = state.bodyText ?? (await readBodyText(ctx.req, options.maxBodySize));
+      const text = await bodyTextOf(ctx, options.maxBodySize);
       body = text === "" ? undefined : parseJsonBody(text);
     }
     const message = buildRequest(route.request, state.pathValues ?? [], state.rawQuery ?? "", body);

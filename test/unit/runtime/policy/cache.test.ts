@@ -1,5 +1,6 @@
 import test from "ava";
-import { ResponseCache, etagOf, matchesIfNoneMatch } from "../../../../src/runtime/policy/cache.js";
+import { MemoryCacheStore } from "../../../../src/runtime/policy/cache-store.js";
+import { etagOf, matchesIfNoneMatch } from "../../../../src/runtime/policy/cache.js";
 
 test("etagOf: a strong tag of the body; equal bodies give equal tags", (t) => {
   t.is(etagOf("{}"), etagOf("{}"));
@@ -16,8 +17,8 @@ test("matchesIfNoneMatch: lists, weak tags and * (RFC 9110 weak comparison)", (t
   for (const [header, expected] of cases) t.is(matchesIfNoneMatch(header, tag), expected, header);
 });
 
-test("ResponseCache: bounded by bytes, least recently used out first", (t) => {
-  const cache = new ResponseCache(3000);
+test("MemoryCacheStore: bounded by bytes, least recently used out first", (t) => {
+  const cache = new MemoryCacheStore(3000);
   const entry = (n: number) => ({ body: "x".repeat(n), etag: '"e"', headers: [] });
   cache.set("a", entry(1000), 60_000);
   cache.set("b", entry(1000), 60_000);
