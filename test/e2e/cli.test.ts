@@ -1,10 +1,16 @@
 import test from "ava";
-import { readFileSync, readdirSync } from "node:fs";
-import { EXAMPLE_PROTOS } from "../helpers/paths.js";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { CLI, EXAMPLE_PROTOS } from "../helpers/paths.js";
 import { runCli, startGateway } from "../helpers/start-gateway.js";
 import { writeTempFiles } from "../helpers/temp-dir.js";
 import { startEchoBackend } from "../helpers/start-echo-backend.js";
 import { ECHO_METHODS, ECHO_PROTOS } from "../helpers/echo-gateway.js";
+
+// `npx --no-install protogate` runs package.json's bin file itself (SPEC §1): tsc writes it 0644.
+test("cli: the built bin (dist/src/cli/main.js) is executable and starts with a node shebang", (t) => {
+  t.is(statSync(CLI).mode & 0o111, 0o111);
+  t.true(readFileSync(CLI, "utf8").startsWith("#!/usr/bin/env node\n"));
+});
 
 test("cli: --help and --version exit 0", async (t) => {
   const help = await runCli(["--help"]);
