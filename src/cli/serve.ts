@@ -102,7 +102,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   });
 
   let ready = true;
-  const app = createGateway({
+  const gateway = createGateway({
     table,
     codecs,
     openapi,
@@ -122,14 +122,14 @@ export async function runServe(flags: CommandFlags): Promise<number> {
 
   // Responses not yet started when shutdown begins (and any on a reused connection after it)
   // say Connection: close, so keep-alive sockets end with their last answer instead of idling.
-  const handle = app.callback();
+  const handle = gateway.handle;
   const unanswered = new Set<ServerResponse>();
   let stopping = false;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (stopping) res.setHeader("Connection", "close");
     unanswered.add(res);
     res.once("close", () => unanswered.delete(res));
-    void handle(req, res);
+    handle(req, res);
   };
   const listenerTls = config.server.tls;
   const serverOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_MS };

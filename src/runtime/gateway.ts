@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import Koa from "koa";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
@@ -18,7 +19,10 @@ import { responseCache } from "./policy/cache.js";
 import type { PolicyLayer } from "./policy/policy-layer.js";
 import { rateLimit } from "./policy/rate-limit.js";
 import { requestContext } from "./request-context.js";
-import { routeMatch } from "./router/route-match.js";
+import { buildRouteMatcher, routeMatch } from "./router/route-match.js";
+import { DirectLane } from "./direct-lane.js";
+import { OPS_PATHS } from "./ops/ops-routes.js";
+import { DOCS_PREFIX } from "./ops/docs-page.js";
 import { withAutoMapping } from "./auto-mapping.js";
 import { callDispatch } from "./transcode/call-dispatch.js";
 
@@ -46,8 +50,18 @@ export interface GatewayOptions extends RouteResolvers {
   readonly policy?: PolicyLayer;
 }
 
+export interface Gateway {
+  /** The Koa app (ops, policies, streaming, errors of routing): what `handle` does not serve directly. */
+  readonly app: Koa;
+  /** The request listener for node:http / node:https. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
 /**
- * The Koa app, and the one place the middleware order is set. Outermost first:
+ * The request listener: unary JSON bindings without policy take the direct lane
+ * (direct-lane.ts); everything else goes to the Koa app.
+ *
+ * The Koa app is the one place the middleware order is set. Outermost first:
  *
  *   requestContext   X-Request-Id on every response; one access-log line per request
  *   tracing          (when configured) a span per request, the backend's parent via traceparent
@@ -62,9 +76,10 @@ export interface GatewayOptions extends RouteResolvers {
  *   responseCache    GET: ETag/304, and cached answers keyed by the verified subject (so after auth)
  *   callDispatch     per binding kind: unary JSON, HttpBody, server stream, client/bidi stream
  */
-export function createGateway(options: GatewayOptions): Koa {
+export function createGateway(options: GatewayOptions): Gateway {
   const table = options.autoMapping === true ? withAutoMapping(options.table) : options.table;
   const routes = compileRoutes(table, options.codecs, options);
+  const matcher = buildRouteMatcher(routes);
   const app = new Koa();
   app.proxy = false; // X-Forwarded-For is judged by ClientAddressResolver against trustedProxies
   app.silent = true; // errorMiddleware answers and logs; Koa must not print stacks
@@ -75,12 +90,26 @@ export function createGateway(options: GatewayOptions): Koa {
   app.use(errorMiddleware(options.logger));
   app.use(opsRoutes(options));
   app.use(docsPage()); // /docs/: Swagger UI on /openapi.json, from node_modules
-  app.use(routeMatch(routes));
+  app.use(routeMatch(matcher));
   if (options.policy !== undefined) {
     app.use(auth(options.policy, options.logger));
     app.use(rateLimit(options.policy, options.trustedProxies));
     app.use(responseCache(options.policy, options.maxBodySize));
   }
   app.use(callDispatch(options));
-  return app;
+
+  const koa = app.callback();
+  // CORS and tracing wrap every answer, so with either configured all requests go through Koa.
+  if (options.cors !== undefined || options.tracing !== undefined) return { app, handle: (req, res) => void koa(req, res) };
+  const direct = new DirectLane(routes, matcher, {
+    ...options,
+    reservedPaths: new Set([...OPS_PATHS, DOCS_PREFIX]),
+    reservedPrefixes: [`${DOCS_PREFIX}/`],
+  });
+  return {
+    app,
+    handle: (req, res) => {
+      if (!direct.tryServe(req, res)) void koa(req, res);
+    },
+  };
 }

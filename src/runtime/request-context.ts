@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
+import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
+import type { CompiledRoute } from "./compiled-route.js";
 import { ClientAddressResolver } from "./client-address.js";
+import { headerOf } from "./request-header.js";
 import { requestState } from "./request-state.js";
 
 // Echo a client's request id only when it is a sane token; otherwise mint one.
@@ -17,29 +20,59 @@ export function requestContext(logger: Logger, trustedProxies: readonly string[]
   const addresses = new ClientAddressResolver(trustedProxies);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
-    const incoming = ctx.get("x-request-id");
     const state = requestState(ctx);
-    state.requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    state.requestId = requestIdFrom(ctx.get("x-request-id"));
     ctx.set("X-Request-Id", state.requestId);
     try {
       await next();
     } finally {
       if (logger.isLevelEnabled("info")) {
-        logger.info({
-          msg: "request",
+        logRequest(logger, addresses, ctx.req, {
           requestId: state.requestId,
-          method: ctx.method,
           path: ctx.path,
-          route: state.route?.entry.pattern,
-          rpc: state.route?.method.name,
+          route: state.route,
           status: ctx.status,
           grpcCode: state.grpcCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          started,
           backendMs: state.backendMs,
-          clientIp: addresses.resolve(ctx.socket.remoteAddress ?? "", ctx.get("x-forwarded-for") || undefined).clientIp,
           sub: state.subject,
         });
       }
     }
   };
+}
+
+/** The client's X-Request-Id when it is a sane token, else a fresh UUID. */
+export function requestIdFrom(incoming: string | undefined): string {
+  return incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export interface AccessLogEntry {
+  readonly requestId: string;
+  readonly path: string;
+  readonly route: CompiledRoute | undefined;
+  readonly status: number;
+  readonly grpcCode: number | undefined;
+  /** process.hrtime.bigint() when the request arrived. */
+  readonly started: bigint;
+  readonly backendMs: number | undefined;
+  readonly sub: string | undefined;
+}
+
+/** The access-log line; the one shape for both lanes (Koa and direct-lane.ts). */
+export function logRequest(logger: Logger, addresses: ClientAddressResolver, req: IncomingMessage, entry: AccessLogEntry): void {
+  logger.info({
+    msg: "request",
+    requestId: entry.requestId,
+    method: req.method,
+    path: entry.path,
+    route: entry.route?.entry.pattern,
+    rpc: entry.route?.method.name,
+    status: entry.status,
+    grpcCode: entry.grpcCode,
+    durationMs: Number(process.hrtime.bigint() - entry.started) / 1e6,
+    backendMs: entry.backendMs,
+    clientIp: addresses.resolve(req.socket.remoteAddress ?? "", headerOf(req, "x-forwarded-for")).clientIp,
+    sub: entry.sub,
+  });
 }

@@ -2,6 +2,7 @@ import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import { requestState } from "../request-state.js";
 import { Code } from "./gateway-error.js";
+import type { GatewayError } from "./gateway-error.js";
 import { toGatewayError } from "./to-gateway-error.js";
 
 /**
@@ -14,11 +15,8 @@ export function errorMiddleware(logger: Logger): Middleware {
     try {
       await next();
     } catch (reason: unknown) {
-      const error = toGatewayError(reason);
       const state = requestState(ctx);
-      if (error.code === Code.INTERNAL && error.rawMessage === "internal error") {
-        logger.error({ err: error.cause, requestId: state.requestId }, "unexpected error");
-      }
+      const error = exposedError(reason, logger, state.requestId);
       state.grpcCode = error.code;
       if (ctx.headerSent || !ctx.writable) return; // a streamed answer already started
       ctx.status = error.httpStatus;
@@ -27,4 +25,13 @@ export function errorMiddleware(logger: Logger): Middleware {
       ctx.body = error.toJson();
     }
   };
+}
+
+/** What the client is told about anything thrown; an unexpected error's cause goes to the log, with the request id. */
+export function exposedError(reason: unknown, logger: Logger, requestId: string): GatewayError {
+  const error = toGatewayError(reason);
+  if (error.code === Code.INTERNAL && error.rawMessage === "internal error") {
+    logger.error({ err: error.cause, requestId }, "unexpected error");
+  }
+  return error;
 }

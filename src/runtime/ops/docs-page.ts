@@ -5,7 +5,9 @@ import type { Middleware } from "koa";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 
 /** Under this prefix; `/docs` itself redirects to `/docs/` so the page's relative URLs resolve. */
-const PREFIX = "/docs";
+/** Where the docs page lives: `/docs` and everything under `/docs/` (its own files). */
+export const DOCS_PREFIX = "/docs";
+const PREFIX = DOCS_PREFIX;
 
 /** The Swagger UI files the page needs (the bundle has no other runtime assets), from node_modules. */
 const ASSETS: Readonly<Record<string, string>> = {

@@ -15,6 +15,9 @@ export interface OpsOptions {
 
 const JSON_TYPE = "application/json";
 
+/** The paths opsRoutes answers (GET), ahead of any route of the protos. */
+export const OPS_PATHS: readonly string[] = ["/healthz", "/readyz", "/metrics", "/openapi.json"];
+
 /** The fixed operational routes; @koa/router is fine here (no template captures). */
 export function opsRoutes(options: OpsOptions): ReturnType<Router["routes"]> {
   const ops = new Router();

@@ -9,7 +9,7 @@ const LEGAL_VALUE = /^[\x20-\x7e]*$/;
  * (base64url JSON). Client-sent `x-jwt-*` never get this far — metadataFromHeaders drops
  * them — so these two can only come from a token the auth middleware verified.
  */
-export function withClaims(metadata: MetadataPairs, state: RequestState): MetadataPairs {
+export function withClaims(metadata: MetadataPairs, state: Pick<RequestState, "claims" | "subject">): MetadataPairs {
   if (state.claims === undefined) return metadata;
   const pairs: Array<readonly [string, string | Uint8Array]> = [...metadata];
   if (state.subject !== undefined && LEGAL_VALUE.test(state.subject)) pairs.push(["x-jwt-sub", state.subject]);

@@ -1,4 +1,4 @@
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
 import type { CodecRegistry } from "../../codec/index.js";
 import { metadataFromHeaders, parseGrpcTimeout, responseHeadersFromMetadata } from "../backend/metadata.js";
@@ -9,7 +9,10 @@ import { withClaims } from "../policy/claims-metadata.js";
 import type { CompiledRoute } from "../compiled-route.js";
 import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code } from "../errors/gateway-error.js";
+import type { GatewayError } from "../errors/gateway-error.js";
+import { headerOf } from "../request-header.js";
 import { requestState } from "../request-state.js";
+import type { RequestState } from "../request-state.js";
 import { bodyTextOf, parseJsonBody } from "./read-body.js";
 import { buildRequest } from "./request.js";
 import { renderResponse } from "./response.js";
@@ -22,50 +25,92 @@ export interface CallOptions {
 }
 
 /**
- * Unary RPCs with JSON in and out: path values + query + JSON body → request bytes
- * → backend → JSON answer, with metadata both ways and the call's deadline. A client
- * that goes away cancels the backend call.
+ * Unary RPCs with JSON in and out, as a Koa middleware: the body read once (bodyTextOf),
+ * then exchangeUnary, whose answer or error it hands to the chain.
  */
 export function unaryCall(options: CallOptions): Middleware {
   const addresses = new ClientAddressResolver(options.trustedProxies);
   return async (ctx) => {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
-    let body: unknown;
-    if (route.request.body !== undefined) {
-      const text = await bodyTextOf(ctx, options.maxBodySize);
-      body = text === "" ? undefined : parseJsonBody(text);
-    }
-    const message = buildRequest(route.request, state.pathValues ?? [], state.rawQuery ?? "", body);
-    // Verified claims are added after the client's headers, which can never carry x-jwt-*.
-    const metadata = withClaims(outgoingMetadata(ctx, addresses, state.requestId), state);
-    const deadline = deadlineFor(route, ctx.get("grpc-timeout") || undefined);
-
-    const cancel = cancelOnClientClose(ctx.res);
-    const called = process.hrtime.bigint();
-    try {
-      const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal });
-      state.backendMs = Number(process.hrtime.bigint() - called) / 1e6;
-      setMetadataHeaders(ctx, response.headers, response.trailers);
-      state.grpcCode = Code.OK;
-      ctx.status = 200;
-      ctx.type = "application/json";
-      ctx.body = renderResponse(route.responseCodec, route.responseBody, response.message);
-    } catch (reason: unknown) {
-      state.backendMs = Number(process.hrtime.bigint() - called) / 1e6;
-      if (reason instanceof BackendStatusError) setMetadataHeaders(ctx, reason.headers, reason.trailers);
-      throw gatewayErrorFromBackend(reason, options.codecs);
-    } finally {
-      cancel.release();
-    }
+    const bodyText = route.request.body === undefined ? undefined : await bodyTextOf(ctx, options.maxBodySize);
+    const outcome = await exchangeUnary(route, ctx.req, ctx.res, { ...state, bodyText }, addresses, options.codecs);
+    state.backendMs = outcome.backendMs;
+    for (const [name, value] of outcome.headers) ctx.append(name, value);
+    if (outcome.error !== undefined) throw outcome.error;
+    state.grpcCode = Code.OK;
+    ctx.status = 200;
+    ctx.type = "application/json";
+    ctx.body = outcome.json;
   };
+}
+
+/** What exchangeUnary needs to know about the request besides its headers. */
+export interface UnaryInput extends Pick<RequestState, "requestId" | "pathValues" | "rawQuery" | "claims" | "subject"> {
+  /** The JSON body text when the binding has a body ("" for an empty one). */
+  readonly bodyText: string | undefined;
+}
+
+/** The backend's answer as JSON text, or the error the client gets; headers (metadata) either way. */
+export interface UnaryOutcome {
+  readonly json: string;
+  readonly error: GatewayError | undefined;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  /** Time spent waiting on the backend (retries included). */
+  readonly backendMs: number;
+}
+
+/**
+ * One unary JSON exchange, free of Koa so the Koa chain and the direct lane (direct-lane.ts)
+ * share it: path values + query + JSON body → request bytes → backend → JSON answer, with
+ * metadata both ways and the call's deadline. A client that goes away cancels the backend
+ * call. A request that cannot be built throws (a FieldError or GatewayError).
+ */
+export async function exchangeUnary(
+  route: CompiledRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  input: UnaryInput,
+  addresses: ClientAddressResolver,
+  codecs: CodecRegistry,
+): Promise<UnaryOutcome> {
+  const body = input.bodyText === undefined || input.bodyText === "" ? undefined : parseJsonBody(input.bodyText);
+  const message = buildRequest(route.request, input.pathValues ?? [], input.rawQuery ?? "", body);
+  // Verified claims are added after the client's headers, which can never carry x-jwt-*.
+  const metadata = withClaims(metadataForRequest(req, addresses, input.requestId), input);
+  const deadline = deadlineFor(route, headerOf(req, "grpc-timeout"));
+
+  const cancel = cancelOnClientClose(res);
+  const called = process.hrtime.bigint();
+  try {
+    const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal });
+    return {
+      json: renderResponse(route.responseCodec, route.responseBody, response.message),
+      error: undefined,
+      headers: responseHeadersFromMetadata(response.headers, response.trailers),
+      backendMs: Number(process.hrtime.bigint() - called) / 1e6,
+    };
+  } catch (reason: unknown) {
+    return {
+      json: "",
+      error: gatewayErrorFromBackend(reason, codecs),
+      headers: reason instanceof BackendStatusError ? responseHeadersFromMetadata(reason.headers, reason.trailers) : [],
+      backendMs: Number(process.hrtime.bigint() - called) / 1e6,
+    };
+  } finally {
+    cancel.release();
+  }
 }
 
 /** Request headers → gRPC metadata (SPEC §5), with this hop added to X-Forwarded-For. */
 export function outgoingMetadata(ctx: Context, addresses: ClientAddressResolver, requestId: string): MetadataPairs {
-  const peer = ctx.socket.remoteAddress ?? "";
-  const forwarded = addresses.resolve(peer, ctx.get("x-forwarded-for") || undefined);
-  return metadataFromHeaders(ctx.headers, { requestId, peer, forwardedFor: forwarded.forwardedFor });
+  return metadataForRequest(ctx.req, addresses, requestId);
+}
+
+function metadataForRequest(req: IncomingMessage, addresses: ClientAddressResolver, requestId: string): MetadataPairs {
+  const peer = req.socket.remoteAddress ?? "";
+  const forwarded = addresses.resolve(peer, headerOf(req, "x-forwarded-for"));
+  return metadataFromHeaders(req.headers, { requestId, peer, forwardedFor: forwarded.forwardedFor });
 }
 
 /** The smaller of the client's Grpc-Timeout and the configured timeout, as a deadline. SPEC §5. */

@@ -1,0 +1,134 @@
+import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { CodecRegistry } from "../codec/index.js";
+import { ClientAddressResolver } from "./client-address.js";
+import type { CompiledRoute } from "./compiled-route.js";
+import { exposedError } from "./errors/error-middleware.js";
+import { Code } from "./errors/gateway-error.js";
+import type { GatewayMetrics } from "./ops/metrics.js";
+import { etagOf, matchesIfNoneMatch } from "./policy/cache.js";
+import type { PolicyLayer } from "./policy/policy-layer.js";
+import { logRequest, requestIdFrom } from "./request-context.js";
+import type { RouteMatcher } from "./router/route-matcher.js";
+import { headerOf } from "./request-header.js";
+import { readBodyText } from "./transcode/read-body.js";
+import { exchangeUnary } from "./transcode/unary-call.js";
+
+export interface DirectLaneOptions {
+  readonly codecs: CodecRegistry;
+  readonly maxBodySize: number;
+  readonly trustedProxies: readonly string[];
+  readonly logger: Logger;
+  readonly metrics?: GatewayMetrics | undefined;
+  readonly policy?: PolicyLayer | undefined;
+  /** Paths the Koa app answers before any route (ops, docs): never taken here. */
+  readonly reservedPaths: ReadonlySet<string>;
+  readonly reservedPrefixes: readonly string[];
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/**
+ * The direct lane: a unary JSON binding whose method has no auth, rate limit or cache is
+ * served straight off node:http, past Koa's context objects and the middleware chain,
+ * which together cost about as much as the rest of such a request. Everything else
+ * (ops routes, docs, HEAD and OPTIONS, policies, streaming, HttpBody, no match) is left to
+ * the Koa app. Both lanes share the matcher, exchangeUnary, the error answer, the access
+ * log and the metrics, so the answer does not depend on which lane served it; the
+ * whole e2e suite runs through this lane for such bindings.
+ *
+ * The gateway turns the lane off when CORS or tracing is configured: those wrap every answer.
+ */
+export class DirectLane {
+  private readonly addresses: ClientAddressResolver;
+  private readonly logAccess: boolean;
+  /** The bindings this lane serves, decided once at start-up. */
+  private readonly accepted: ReadonlySet<CompiledRoute>;
+
+  constructor(
+    routes: readonly CompiledRoute[],
+    private readonly matcher: RouteMatcher<CompiledRoute>,
+    private readonly options: DirectLaneOptions,
+  ) {
+    this.addresses = new ClientAddressResolver(options.trustedProxies);
+    this.logAccess = options.logger.isLevelEnabled("info");
+    this.accepted = new Set(routes.filter((route) => route.kind === "unary" && !hasPolicy(route, options.policy)));
+  }
+
+  /** Serves the request and returns true, or returns false (untouched) for the Koa app to serve. */
+  tryServe(req: IncomingMessage, res: ServerResponse): boolean {
+    const method = req.method ?? "GET";
+    if (method === "HEAD" || method === "OPTIONS") return false;
+    const url = req.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (this.options.reservedPaths.has(rawPath) || this.options.reservedPrefixes.some((prefix) => rawPath.startsWith(prefix))) return false;
+    const found = this.matcher.lookup(method, rawPath);
+    if (found.kind !== "match" || !this.accepted.has(found.target)) return false;
+    void this.serve(req, res, found.target, found.values, rawPath, queryAt < 0 ? "" : url.slice(queryAt + 1));
+    return true;
+  }
+
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: CompiledRoute,
+    pathValues: readonly string[],
+    path: string,
+    rawQuery: string,
+  ): Promise<void> {
+    const started = process.hrtime.bigint();
+    const done = this.options.metrics?.startRequest();
+    const requestId = requestIdFrom(headerOf(req, "x-request-id"));
+    const headers: OutgoingHttpHeader[] = ["X-Request-Id", requestId];
+    let status: number;
+    let grpcCode: number;
+    let backendMs: number | undefined;
+    let body: string;
+    try {
+      const bodyText = route.request.body === undefined ? undefined : await readBodyText(req, this.options.maxBodySize);
+      const outcome = await exchangeUnary(route, req, res, { requestId, pathValues, rawQuery, bodyText }, this.addresses, this.options.codecs);
+      backendMs = outcome.backendMs;
+      for (const [name, value] of outcome.headers) headers.push(name, value);
+      if (outcome.error !== undefined) throw outcome.error;
+      grpcCode = Code.OK;
+      status = 200;
+      body = outcome.json;
+      if (req.method === "GET") {
+        // As responseCache does for every GET: a strong ETag, and 304 for a matching If-None-Match.
+        const etag = etagOf(body);
+        headers.push("ETag", etag);
+        const ifNoneMatch = headerOf(req, "if-none-match");
+        if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, etag)) {
+          status = 304;
+          body = "";
+        }
+      }
+    } catch (reason: unknown) {
+      const error = exposedError(reason, this.options.logger, requestId);
+      grpcCode = error.code;
+      status = error.httpStatus;
+      body = error.toJson();
+      for (const [name, value] of Object.entries(error.headers)) headers.push(name, value);
+    }
+    if (res.destroyed) {
+      status = 499; // the client went away first (nginx's "client closed request")
+    } else {
+      if (status !== 304) headers.push("Content-Type", JSON_TYPE, "Content-Length", Buffer.byteLength(body));
+      res.writeHead(status, headers);
+      res.end(body);
+    }
+    done?.(route.method.name, status, grpcCode);
+    if (this.logAccess) {
+      logRequest(this.options.logger, this.addresses, req, {
+        requestId, path, route, status, grpcCode, started, backendMs, sub: undefined,
+      });
+    }
+  }
+}
+
+/** Auth, a rate limit or a cache: the Koa chain's policy middleware must see the request. */
+function hasPolicy(route: CompiledRoute, policy: PolicyLayer | undefined): boolean {
+  const rules = policy?.policies.get(route.method.name);
+  return rules !== undefined && (rules.auth !== undefined || rules.rateLimit !== undefined || rules.cache !== undefined);
+}
