@@ -86,25 +86,6 @@ test.serial("transcoding: PATCH keeps a mask the client sent", async (t) => {
   t.is((response.json as { updateMask: string }).updateMask, "i32");
 });
 
-test.serial("transcoding: PATCH keeps a mask sent by its json name or as its paths field", async (t) => {
-  const sent: ReadonlyArray<readonly [string, string]> = [
-    ["updateMask=i32", "i32"],
-    ["update_mask.paths=i32&update_mask.paths=flag", "i32,flag"],
-    ["update_mask=", ""], // an empty mask sent is still the client's mask
-  ];
-  for (const [query, mask] of sent) {
-    const response = await call(t, "PATCH", `/v1/things/abc?${query}`, { i32: 1, flag: true, nested: { name: "x" } });
-    t.is(response.status, 200, response.text);
-    t.is((response.json as { updateMask: string }).updateMask, mask, query);
-  }
-});
-
-test.serial("transcoding: PATCH fills the mask when the query names no mask (a body-bound parameter is skipped)", async (t) => {
-  const response = await call(t, "PATCH", "/v1/things/abc?thing.i32=9", { flag: true });
-  t.is(response.status, 200, response.text);
-  t.deepEqual(response.json, { thing: { id: "abc", flag: true }, updateMask: "flag" });
-});
-
 test.serial("transcoding: multi-segment capture keeps %2F encoded", async (t) => {
   const response = await call(t, "GET", "/v1/files/a/b%2Fc/d%20e");
   t.deepEqual(response.json, { id: "a/b%2Fc/d e" });
