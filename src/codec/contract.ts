@@ -47,9 +47,11 @@ export interface MessageCodec {
   /**
    * A raw query string (`a=1&b.c=x&labels[k]=v`, still percent-encoded) → bytes. Names
    * may be proto or json names. A parameter that names (or is inside) a field in
-   * `bound` (dotted proto paths) is ignored; an unknown one is a FieldError.
+   * `bound` (dotted proto paths) is ignored; an unknown one is a FieldError. When
+   * `named` is given, the proto name of each top-level field a parameter sets is added
+   * to it (PATCH asks whether the client sent the update mask), so no second parse is needed.
    */
-  queryToBytes(query: string, bound: ReadonlySet<string>): Uint8Array;
+  queryToBytes(query: string, bound: ReadonlySet<string>, named?: Set<string>): Uint8Array;
   /**
    * Request parts (body, query and path bytes, in that order) → one message with protobuf
    * merge semantics — later scalars win, repeated fields append, sub-messages merge — in

@@ -43,7 +43,7 @@ export function createCodecRegistry(types: TypeSet, options?: Partial<JsonOption
         fieldFromJson: (path, value) => json.fieldFromJson(typeName, path, value),
         fieldMaskPaths: (path, value) => json.fieldMaskPaths(typeName, path, value),
         fieldFromText: (path, values, source, name) => text.fieldFromText(typeName, path, values, source, name),
-        queryToBytes: (query, bound) => text.queryToBytes(typeName, query, bound),
+        queryToBytes: (query, bound, named) => text.queryToBytes(typeName, query, bound, named),
         mergeParts: (parts) => mergeMessageParts(plan, parts, (p) => json.mergeInfo(p)),
         toJson: (bytes) => writers.toJson(typeName, bytes),
         fieldToJson: (path, bytes) => writers.fieldToJson(typeName, path, bytes),

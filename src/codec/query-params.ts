@@ -105,9 +105,10 @@ export class TextInput {
 
   /**
    * A raw query string → bytes. Parameters naming a field in `bound` (dotted proto paths)
-   * or inside one are skipped; anything else must name a field.
+   * or inside one are skipped; anything else must name a field. `named` collects the
+   * top-level proto names of the fields set.
    */
-  queryToBytes(typeName: string, query: string, bound: ReadonlySet<string>): Uint8Array {
+  queryToBytes(typeName: string, query: string, bound: ReadonlySet<string>, named?: Set<string>): Uint8Array {
     const groups = new Map<string, Group>();
     const oneofs = new Map<string, string>();
     const names = this.namesFor(typeName, bound);
@@ -124,6 +125,7 @@ export class TextInput {
     let nested = false;
     for (const group of groups.values()) {
       this.writeTarget(w, group.target, group.values, group.entries, "query", group.name);
+      named?.add(group.target.path[0]!);
       nested ||= group.target.parents.length > 0;
     }
     // `a.b=1&a.c=2` wrote two `a` records: gather them for servers that do not merge.

@@ -5,7 +5,7 @@ import { templateKey } from "../model/path-template.js";
 import type { MessageModel, TypeSet } from "../model/descriptor.js";
 import type { MethodEntry, RouteEntry, RouteTable } from "../model/route-table.js";
 import { ROUTE_TABLE_FORMAT } from "../model/route-table.js";
-import type { MethodModel, ProtoModel } from "../model/proto-model.js";
+import type { MethodModel, MethodSignature, ProtoModel } from "../model/proto-model.js";
 
 /** Roots kept in the table's TypeSet whether referenced or not: status details and Any. */
 const ALWAYS_KEPT_PREFIXES = ["google.rpc.", "google.protobuf."];
@@ -23,7 +23,7 @@ export function compileRoutes(model: ProtoModel, generator: string): RouteTable 
   const seen = new Map<string, MethodModel>();
   for (const service of model.services) {
     for (const method of service.methods) {
-      methods.push(service.comment === undefined ? methodEntry(method) : { ...methodEntry(method), serviceComment: service.comment });
+      methods.push(methodEntry(method, service.comment));
       for (const binding of bindingsOf(method, model.types)) {
         const key = `${binding.httpMethod} ${templateKey(binding.template)}`;
         const first = seen.get(key);
@@ -51,19 +51,18 @@ function bindingsOf(method: MethodModel, types: TypeSet): Binding[] {
   }
 }
 
-function methodEntry(method: MethodModel): MethodEntry {
+/** The method's signature as is, under its full name and gRPC path; what only the generator needs stays behind. */
+function methodEntry(method: MethodModel, serviceComment: string | undefined): MethodEntry {
+  // `service` is taken out only to keep route-table.json's key order (name, service, grpcPath, …).
+  const { fullName, name, line, httpRule, service, ...signature } = method;
+  // A field added to MethodModel alone must be left behind above, or it would reach route-table.json: this fails to compile then.
+  const leftBehind: Record<Exclude<keyof typeof signature, keyof MethodSignature>, never> = {};
   return {
-    name: method.fullName,
-    service: method.service,
-    grpcPath: `/${method.service}/${method.name}`,
-    requestType: method.requestType,
-    responseType: method.responseType,
-    clientStreaming: method.clientStreaming,
-    serverStreaming: method.serverStreaming,
-    ...(method.idempotency === undefined ? {} : { idempotency: method.idempotency }),
-    ...(method.comment === undefined ? {} : { comment: method.comment }),
-    file: method.file,
-    ...(method.policy === undefined ? {} : { policy: method.policy }),
+    name: fullName,
+    service,
+    grpcPath: `/${service}/${name}`,
+    ...signature,
+    ...(serviceComment === undefined ? {} : { serviceComment }),
   };
 }
 

@@ -15,23 +15,33 @@ export interface RawHttpRule {
   readonly additional_bindings?: RawHttpRule | readonly RawHttpRule[];
 }
 
-export interface MethodModel {
-  /** `library.v1.LibraryService.GetBook` */
-  readonly fullName: string;
-  readonly name: string;
+/** An RPC's own fields, declared once: the model reads them, the route table (MethodEntry) copies them. */
+export interface MethodSignature {
+  /** `library.v1.LibraryService` */
   readonly service: string;
   readonly requestType: string;
   readonly responseType: string;
   readonly clientStreaming: boolean;
   readonly serverStreaming: boolean;
+  /** `NO_SIDE_EFFECTS` / `IDEMPOTENT` from `option idempotency_level`, when set. */
   readonly idempotency?: "NO_SIDE_EFFECTS" | "IDEMPOTENT";
+  /** Leading comment of the RPC, for OpenAPI. */
   readonly comment?: string;
-  /** Proto file relative to its root, and the line of `rpc Name`. */
+  /** Proto file declaring the service, relative to its root. */
   readonly file: string;
+  /** protogate's own policy options (method over service), when set; config rules override them at start-up. */
+  readonly policy?: ProtoPolicy;
+}
+
+/** One RPC as read from the protos; only the generator sees the fields beyond its signature. */
+export interface MethodModel extends MethodSignature {
+  /** `library.v1.LibraryService.GetBook` */
+  readonly fullName: string;
+  /** `GetBook` */
+  readonly name: string;
+  /** Line of `rpc Name` in `file`, for errors. */
   readonly line: number;
   readonly httpRule?: RawHttpRule;
-  /** protogate's own policy options (method over service), when set. */
-  readonly policy?: ProtoPolicy;
 }
 
 export interface ServiceModel {

@@ -1,7 +1,7 @@
 import type { FieldPath } from "./field-path.js";
 import type { PathTemplate } from "./path-template.js";
 import type { TypeSet } from "./descriptor.js";
-import type { ProtoPolicy } from "./policy.js";
+import type { MethodSignature } from "./proto-model.js";
 
 /**
  * Version of the generated ↔ runtime contract. The runtime refuses any other value, so
@@ -24,28 +24,14 @@ export interface RouteEntry {
   readonly responseBody?: FieldPath;
 }
 
-/** One RPC as the runtime needs it. */
-export interface MethodEntry {
-  /** `library.v1.LibraryService.GetBook` */
+/** One RPC as the runtime needs it: its signature, copied from the model, and the table's own keys. */
+export interface MethodEntry extends MethodSignature {
+  /** Full RPC name, `library.v1.LibraryService.GetBook` (the model's `fullName`). */
   readonly name: string;
-  /** `library.v1.LibraryService` */
-  readonly service: string;
   /** gRPC path, `/library.v1.LibraryService/GetBook`. */
   readonly grpcPath: string;
-  readonly requestType: string;
-  readonly responseType: string;
-  readonly clientStreaming: boolean;
-  readonly serverStreaming: boolean;
-  /** `NO_SIDE_EFFECTS` / `IDEMPOTENT` from `option idempotency_level`, when set. */
-  readonly idempotency?: "NO_SIDE_EFFECTS" | "IDEMPOTENT";
-  /** Leading comment of the RPC, for OpenAPI. */
-  readonly comment?: string;
-  /** Proto file declaring the service. */
-  readonly file: string;
   /** Leading comment of the service, for OpenAPI (its tag's description). */
   readonly serviceComment?: string;
-  /** protogate policy options from the proto; config rules override them at start-up. */
-  readonly policy?: ProtoPolicy;
 }
 
 /** Everything the runtime needs from the protos: the generated artefact. */

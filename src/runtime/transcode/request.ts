@@ -14,8 +14,8 @@ export interface RequestPlan {
   readonly variables: ReadonlyArray<{ readonly path: FieldPath; readonly name: string }>;
   /** Fields bound by path or body: query parameters naming them are ignored. */
   readonly boundFields: ReadonlySet<string>;
-  /** PATCH + body field + a FieldMask field: the mask to fill from the body's keys. */
-  readonly autoMask: { readonly field: string; readonly queryNames: readonly string[] } | undefined;
+  /** PATCH + body field + a FieldMask field: its proto name, filled from the body's keys unless the query sets it. */
+  readonly autoMask: string | undefined;
 }
 
 export function compileRequestPlan(route: RouteEntry, codec: MessageCodec, types: TypeSet): RequestPlan {
@@ -39,12 +39,11 @@ function findMaskField(request: MessageModel, body: FieldPath): RequestPlan["aut
     (field) =>
       field.label === "singular" && field.type.kind === "message" && field.type.typeName === FIELD_MASK && field.name !== body[0],
   );
-  const field = masks.find((candidate) => candidate.name === "update_mask") ?? masks[0];
-  return field === undefined ? undefined : { field: field.name, queryNames: [field.name, field.jsonName] };
+  return (masks.find((candidate) => candidate.name === "update_mask") ?? masks[0])?.name;
 }
 
 /**
- * Request bytes = body part, then query part, then path part, merged by the codec so each
+ * Request bytes = body part, auto mask, query part, then path part, merged by the codec so each
  * singular sub-message goes on the wire once (protobufjs backends do not merge repeated
  * occurrences). Later parts win for scalars, so path values win over the body without
  * building any intermediate object.
@@ -59,28 +58,20 @@ export function buildRequest(
   if (plan.body === "*") {
     if (body !== undefined) parts.push(plan.codec.fromJson(body));
   } else {
-    if (plan.body !== undefined && body !== undefined) {
-      parts.push(plan.codec.fieldFromJson(plan.body, body));
-      if (plan.autoMask !== undefined && !mentionsAny(query, plan.autoMask.queryNames)) {
-        const paths = plan.codec.fieldMaskPaths(plan.body, body);
-        if (paths.length > 0) parts.push(plan.codec.fieldFromText([plan.autoMask.field], [paths.join(",")], "path", plan.autoMask.field));
-      }
-    }
+    if (plan.body !== undefined && body !== undefined) parts.push(plan.codec.fieldFromJson(plan.body, body));
     // With `body: "*"` every field not in the path is in the body: no query parameters apply.
-    if (query.length > 0) parts.push(plan.codec.queryToBytes(query, plan.boundFields));
+    // The query is read before the auto mask: the fields it names say whether the client sent a mask.
+    const named = plan.autoMask !== undefined && query.length > 0 ? new Set<string>() : undefined;
+    const queryPart = query.length > 0 ? plan.codec.queryToBytes(query, plan.boundFields, named) : undefined;
+    if (plan.autoMask !== undefined && plan.body !== undefined && body !== undefined && named?.has(plan.autoMask) !== true) {
+      const paths = plan.codec.fieldMaskPaths(plan.body, body);
+      if (paths.length > 0) parts.push(plan.codec.fieldFromText([plan.autoMask], [paths.join(",")], "path", plan.autoMask));
+    }
+    if (queryPart !== undefined) parts.push(queryPart);
   }
   for (let i = 0; i < plan.variables.length; i++) {
     const variable = plan.variables[i]!;
     parts.push(plan.codec.fieldFromText(variable.path, [values[i] ?? ""], "path", variable.name));
   }
   return parts.length === 1 ? (parts[0] as Uint8Array) : plan.codec.mergeParts(parts);
-}
-
-function mentionsAny(query: string, names: readonly string[]): boolean {
-  if (query.length === 0) return false;
-  const params = new URLSearchParams(query);
-  for (const key of params.keys()) {
-    for (const name of names) if (key === name || key.startsWith(`${name}.`)) return true;
-  }
-  return false;
 }

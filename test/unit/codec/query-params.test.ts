@@ -128,6 +128,21 @@ test(rejects, "wkt.w_any=x", 'invalid value for query parameter "wkt.w_any": goo
 test(accepts, "id=x&leaf.name=y", { leaf: { name: "y" } }, ["id"]); // a path variable's field is skipped
 test(accepts, "leaf.name=x&leaf.bogus=1&leaf=z&page_size=2", { pageSize: 2 }, ["leaf"]); // and everything inside a bound field
 test(accepts, "pageSize=x", {}, ["page_size"]); // whatever the spelling
+
+// ---- named: the top-level fields a query sets (PATCH's auto mask asks about its mask) ----
+test("queryToBytes: reports the top-level proto name of each field set, not bound ones", (t) => {
+  const named = new Set<string>();
+  codecs().message(THING).queryToBytes("updateMask=a&leaf.name=x&labels[k]=v&tags=1&tags=2&renamed=r&id=skipped", new Set(["id"]), named);
+  t.deepEqual([...named].sort(), ["labels", "leaf", "renamed", "tags", "update_mask"]);
+});
+
+test("queryToBytes: an empty value or a mask's own paths field still names the field", (t) => {
+  for (const query of ["update_mask=", "update_mask.paths=a&update_mask.paths=b"]) {
+    const named = new Set<string>();
+    codecs().message(THING).queryToBytes(query, new Set(), named);
+    t.deepEqual([...named], ["update_mask"], query);
+  }
+});
 test(accepts, "tree.left.label=a&tree.label=b", { tree: { label: "b" } }, ["tree.left"]);
 
 // ---- fieldFromText (path variables) ------------------------------------------------------
