@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import type { CompiledRoute } from "../compiled-route.js";
 import { requestState } from "../request-state.js";
@@ -8,7 +8,8 @@ import type { PolicyLayer } from "./policy-layer.js";
 
 /** A strong validator of the JSON body: equal bodies, equal tags, whichever replica answered. */
 export function etagOf(body: string): string {
-  return `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+  // One-shot hash(): half the cost of a Hash object per response.
+  return `"${hash("sha256", body, "base64url").slice(0, 27)}"`;
 }
 
 /** RFC 9110 §13.1.2: weak comparison, `*` matches any current representation. */
@@ -48,7 +49,7 @@ export function responseCache(layer: PolicyLayer, maxBodySize: number): Middlewa
       if (bodyCached) {
         // Same checks and errors (413, 415, 400) as unary-call; it reuses the text.
         const text = route.request.body === undefined ? "" : await bodyTextOf(ctx, maxBodySize);
-        key = `${ctx.method} ${key}\n${createHash("sha256").update(text).digest("base64url")}`;
+        key = `${ctx.method} ${key}\n${hash("sha256", text, "base64url")}`;
       }
     }
 
