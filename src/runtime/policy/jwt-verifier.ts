@@ -1,6 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { LRUCache } from "lru-cache";
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from "jose";
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey } from "jose";
 import type { AuthProviderConfig, PublicKeySource } from "../../config/gateway-config.js";
@@ -30,7 +31,13 @@ export interface VerifierOptions {
   readonly cacheMaxAgeMs?: number;
   /** Bound on one JWKS or discovery fetch. Default 5s. */
   readonly fetchTimeoutMs?: number;
+  /** How long a verified token is taken on trust without checking it again. Default 60s; 0 turns it off. */
+  readonly verifiedTtlMs?: number;
 }
+
+// Verified tokens kept: bounded by bytes (a token can be large) as well as by count.
+const VERIFIED_MAX_BYTES = 32 * 1024 * 1024;
+const VERIFIED_MAX_ENTRIES = 50_000;
 
 /** Where the keys come from: JWKS URL or file, PEM file, or OIDC discovery from the issuer. */
 export type KeySource = PublicKeySource;
@@ -58,12 +65,26 @@ const HMAC = /^HS(?:256|384|512)$/;
 export class JwtVerifier {
   readonly id: string;
   private readonly getKey: JWTVerifyGetKey;
+  /**
+   * Tokens that passed, by their exact text: a client sends the same token on every call,
+   * and checking its signature again (plus jose's parsing) costs more than the rest of the
+   * gateway's work for a small call. A hit still checks `exp`; an entry lives at most
+   * `verifiedTtlMs`, so a key taken out of the JWKS stops its tokens within that (the JWKS
+   * itself is cached longer). Failures are never kept.
+   */
+  private readonly verified: LRUCache<string, JWTPayload> | undefined;
+  private readonly verifiedTtlMs: number;
 
   constructor(
     private readonly spec: ProviderSpec,
     options: VerifierOptions = {},
   ) {
     this.id = spec.id;
+    this.verifiedTtlMs = options.verifiedTtlMs ?? 60_000;
+    this.verified =
+      this.verifiedTtlMs > 0
+        ? new LRUCache<string, JWTPayload>({ max: VERIFIED_MAX_ENTRIES, maxSize: VERIFIED_MAX_BYTES, sizeCalculation: (_payload, token) => token.length * 3 })
+        : undefined;
     const secret = spec.secret === undefined ? undefined : new TextEncoder().encode(spec.secret);
     // One imported HMAC key per algorithm, kept: importing raw bytes on every call costs ~3x the check.
     const hmacKeys = new Map<string, Promise<CryptoKey>>();
@@ -86,10 +107,28 @@ export class JwtVerifier {
 
   /** The verified payload, or TokenError / KeySourceError. */
   async verify(token: string): Promise<JWTPayload> {
+    const toleranceS = this.spec.clockSkewMs / 1000;
+    const known = this.verified?.get(token);
+    if (known !== undefined) {
+      // jose's rule: expired once exp <= now - tolerance.
+      if (known.exp === undefined || known.exp > Date.now() / 1000 - toleranceS) return known;
+      this.verified?.delete(token);
+      throw new TokenError("token expired", "expired");
+    }
+    const payload = await this.verifyOnce(token, toleranceS);
+    if (this.verified !== undefined) {
+      const untilExpiry = payload.exp === undefined ? Infinity : (payload.exp + toleranceS) * 1000 - Date.now();
+      const ttl = Math.floor(Math.min(this.verifiedTtlMs, untilExpiry));
+      if (ttl > 0) this.verified.set(token, payload, { ttl });
+    }
+    return payload;
+  }
+
+  private async verifyOnce(token: string, toleranceS: number): Promise<JWTPayload> {
     try {
       const { payload } = await jwtVerify(token, this.getKey, {
         algorithms: this.spec.algorithms.filter((alg) => alg !== "none"),
-        clockTolerance: this.spec.clockSkewMs / 1000,
+        clockTolerance: toleranceS,
         ...(this.spec.issuer === undefined ? {} : { issuer: this.spec.issuer }),
         ...(this.spec.audiences === undefined ? {} : { audience: [...this.spec.audiences] }),
       });

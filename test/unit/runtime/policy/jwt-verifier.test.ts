@@ -214,3 +214,44 @@ test("jwt verifier: an unreachable key source is a KeySourceError, not a bad tok
   const oidc = new JwtVerifier(spec({ issuer: url, secret: undefined, publicKeys: { kind: "oidc-discovery", issuer: url } }), { fetchTimeoutMs: 2000 });
   await t.throwsAsync(oidc.verify(token), { instanceOf: KeySourceError });
 });
+
+test("jwt verifier: a verified token is taken on trust the next time (the same payload, no second check)", async (t) => {
+  const cached = new JwtVerifier(spec());
+  const token = signJwt({ alg: "HS256" }, claims(), SECRET);
+  const first = await cached.verify(token);
+  t.is(await cached.verify(token), first);
+  // Any other text is another entry: a tampered copy of a trusted token is checked and refused.
+  const tampered = `${token.slice(0, -2)}${token.endsWith("AA") ? "BB" : "AA"}`;
+  const error = await t.throwsAsync(cached.verify(tampered));
+  t.true(error instanceof TokenError && error.reason === "bad_signature");
+  // Off: every call checks the token again, so payloads are new objects.
+  const uncached = new JwtVerifier(spec(), { verifiedTtlMs: 0 });
+  t.not(await uncached.verify(token), await uncached.verify(token));
+});
+
+test("jwt verifier: a trusted token still expires on time", async (t) => {
+  const strict = new JwtVerifier(spec({ clockSkewMs: 0 }));
+  const token = signJwt({ alg: "HS256" }, claims({ exp: now(1) }), SECRET);
+  t.is((await strict.verify(token)).sub, "alice");
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  const error = await t.throwsAsync(strict.verify(token));
+  t.true(error instanceof TokenError && error.reason === "expired");
+});
+
+test("jwt verifier: trust lasts verifiedTtl, so a key taken out of the JWKS stops its tokens within it", async (t) => {
+  const server = await keyServer();
+  t.teardown(() => server.close());
+  server.keys = [rsa.jwk("old", "RS256")];
+  const url = `${server.url}/jwks.json`;
+  const options = { refreshCooldownMs: 0, cacheMaxAgeMs: 50 };
+  const shortTrust = new JwtVerifier(spec({ secret: undefined, publicKeys: { kind: "jwks-url", url } }), { ...options, verifiedTtlMs: 100 });
+  const longTrust = new JwtVerifier(spec({ secret: undefined, publicKeys: { kind: "jwks-url", url } }), { ...options, verifiedTtlMs: 60_000 });
+  const token = signJwt({ alg: "RS256", kid: "old" }, claims(), rsa.privateKey);
+  t.is((await shortTrust.verify(token)).sub, "alice");
+  t.is((await longTrust.verify(token)).sub, "alice");
+  server.keys = [];
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const error = await t.throwsAsync(shortTrust.verify(token));
+  t.true(error instanceof TokenError && error.reason === "unknown_key", String(error));
+  t.is((await longTrust.verify(token)).sub, "alice");
+});
