@@ -31,7 +31,8 @@ export function requestContext(logger: Logger, trustedProxies: readonly string[]
           requestId: state.requestId,
           path: ctx.path,
           route: state.route,
-          status: ctx.status,
+          // A client gone before its answer: Koa never sets a status then (metrics say the same).
+          status: ctx.res.destroyed && !ctx.res.headersSent ? 499 : ctx.status,
           grpcCode: state.grpcCode,
           started,
           backendMs: state.backendMs,

@@ -98,3 +98,25 @@ test("direct lane: If-None-Match with the ETag of a GET gets 304 without a body,
   t.is(direct!.body, "");
   t.deepEqual(direct, koa);
 });
+
+test("direct lane: a client that goes away is logged as 499 CANCELLED on both lanes", async (t) => {
+  for (const [name, lane] of [["direct", t.context.direct], ["koa", t.context.koa]] as const) {
+    const requestId = `gone-${name}`;
+    const controller = new AbortController();
+    const pending = fetch(`${lane.url}/v1/things/slow`, { headers: { "x-request-id": requestId, "grpc-metadata-delay-ms": "2000" }, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    await t.throwsAsync(pending, { any: true });
+    let line: { status?: number; grpcCode?: number } | undefined;
+    for (let i = 0; i < 40 && line === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      line = lane.gateway
+        .output()
+        .split("\n")
+        .filter((text) => text.includes(`"requestId":"${requestId}"`))
+        .map((text) => JSON.parse(text) as { status?: number; grpcCode?: number })[0];
+    }
+    t.is(line?.status, 499, name);
+    t.is(line?.grpcCode, 1, name);
+  }
+});
