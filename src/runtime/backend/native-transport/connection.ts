@@ -49,7 +49,8 @@ export interface ConnectionOptions {
   readonly onStreamClosed: (connection: Http2Connection) => void;
 }
 
-// Our receive windows: generous, since a call bounds what it buffers by the max message size.
+// Our receive windows: generous, since a unary call bounds what it buffers by the max message
+// size, and a pulled (streaming) call holds back the window of what its reader has not taken.
 const STREAM_WINDOW = 4 * 1024 * 1024;
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
 const MAX_HEADER_LIST_SIZE = 256 * 1024;
@@ -68,6 +69,8 @@ class OutboundStream {
     readonly id: number,
     readonly handler: StreamHandler,
     initialWindow: number,
+    /** The window comes back only through consumed(): the reader paces the peer. */
+    readonly pulled: boolean,
   ) {
     this.sendWindow = initialWindow;
   }
@@ -137,12 +140,13 @@ export class Http2Connection {
 
   /**
    * Opens a stream: HEADERS with `headerBlock`, then `body` as DATA with END_STREAM
-   * (sent as the peer's windows allow). Returns the stream id.
+   * (sent as the peer's windows allow). Returns the stream id. A `pulled` stream's
+   * receive window is returned only as its handler reports bytes consumed().
    */
-  startStream(handler: StreamHandler, headerBlock: Buffer, body: Buffer): number {
+  startStream(handler: StreamHandler, headerBlock: Buffer, body: Buffer, pulled = false): number {
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const stream = new OutboundStream(id, handler, this.peerInitialWindow);
+    const stream = new OutboundStream(id, handler, this.peerInitialWindow, pulled);
     this.streams.set(id, stream);
     this.writeHeaders(id, headerBlock, body.length === 0);
     if (body.length === 0) {
@@ -153,6 +157,13 @@ export class Http2Connection {
     }
     if (this.nextStreamId > LAST_STREAM_ID) this.options.onUnusable(this);
     return id;
+  }
+
+  /** A pulled stream's reader is done with `bytes` of DATA: the peer may send that much more. */
+  consumed(id: number, bytes: number): void {
+    const stream = this.streams.get(id);
+    if (stream === undefined || bytes <= 0) return;
+    this.creditStream(stream, bytes);
   }
 
   /** Ends a stream of ours with RST_STREAM (cancel, deadline, a bad response). */
@@ -305,17 +316,20 @@ export class Http2Connection {
       return;
     }
     const endStream = (frame.flags & Flag.END_STREAM) !== 0;
-    if (!endStream) {
-      stream.recvUnacked += length;
-      if (stream.recvUnacked >= STREAM_WINDOW / 2) {
-        this.write(encodeWindowUpdate(stream.id, stream.recvUnacked));
-        stream.recvWindow += stream.recvUnacked;
-        stream.recvUnacked = 0;
-      }
-    } else {
-      this.endRemote(stream);
-    }
+    if (endStream) this.endRemote(stream);
+    // A pulled stream gets back only the padding now; its reader returns the rest.
+    else this.creditStream(stream, stream.pulled ? length - data.length : length);
     stream.handler.onData(data, endStream);
+  }
+
+  /** Returns receive window to the peer, in WINDOW_UPDATEs of at least half the window. */
+  private creditStream(stream: OutboundStream, bytes: number): void {
+    stream.recvUnacked += bytes;
+    if (stream.recvUnacked >= STREAM_WINDOW / 2) {
+      this.write(encodeWindowUpdate(stream.id, stream.recvUnacked));
+      stream.recvWindow += stream.recvUnacked;
+      stream.recvUnacked = 0;
+    }
   }
 
   private onHeadersFrame(frame: Frame): void {

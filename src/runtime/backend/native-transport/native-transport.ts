@@ -13,9 +13,10 @@ import type {
   UnaryRequest,
   UnaryResponse,
 } from "../transport.js";
-import type { CallDispatcher } from "./call.js";
+import type { CallDispatcher, GrpcCall } from "./call.js";
 import { UnaryCall, encodeMethodPrelude } from "./call.js";
 import { Http2Connection } from "./connection.js";
+import { ServerStreamCall } from "./server-stream-call.js";
 
 export interface NativeTransportOptions {
   /** `host:port`, `[v6]:port` or `dns:///name:port` (every address of the name, round robin). */
@@ -28,7 +29,7 @@ export interface NativeTransportOptions {
   readonly connectTimeoutMs?: number;
   readonly keepaliveMs?: number;
   readonly keepaliveTimeoutMs?: number;
-  /** Serves what this transport does not (streaming calls); closed with it. */
+  /** Serves what this transport does not (client and bidi streaming); closed with it. */
   readonly fallback: Transport;
 }
 
@@ -100,7 +101,7 @@ class Subchannel {
 }
 
 /**
- * gRPC unary calls over HTTP/2 spoken directly on `net.Socket` / `tls.connect` (ALPN h2),
+ * gRPC unary and server-streaming calls over HTTP/2 spoken directly on `net.Socket` / `tls.connect` (ALPN h2),
  * without node:http2 or @grpc/grpc-js: a per-call cost of a few header bytes and
  * one write. Calls wait in a queue while every connection is at its stream limit or
  * still connecting; with no connection to be had they fail UNAVAILABLE at once.
@@ -114,7 +115,7 @@ export class NativeTransport implements Transport, CallDispatcher {
   private subchannels: Subchannel[] = [];
   private resolving: Promise<void> | undefined;
   private resolveError: string | undefined;
-  private readonly queue = new Set<UnaryCall>();
+  private readonly queue = new Set<GrpcCall>();
   private readonly preludes = new Map<string, Buffer>();
   private next = 0;
   private closed = false;
@@ -151,11 +152,13 @@ export class NativeTransport implements Transport, CallDispatcher {
     });
   }
 
-  // Streaming calls go to the fallback (@grpc/grpc-js) for now.
   serverStream(request: ServerStreamRequest): ResponseStream {
-    return this.options.fallback.serverStream(request);
+    const call = new ServerStreamCall(request, this.preludeFor(request.path), this);
+    call.start();
+    return call;
   }
 
+  // Calls with a request stream go to the fallback (@grpc/grpc-js) for now.
   clientStream(request: StreamRequest): ClientStreamCall {
     return this.options.fallback.clientStream(request);
   }
@@ -171,7 +174,7 @@ export class NativeTransport implements Transport, CallDispatcher {
     this.options.fallback.close();
   }
 
-  dispatch(call: UnaryCall): void {
+  dispatch(call: GrpcCall): void {
     if (this.closed) {
       call.failUnavailable("transport closed");
       return;
@@ -180,7 +183,7 @@ export class NativeTransport implements Transport, CallDispatcher {
     this.drainQueue();
   }
 
-  withdraw(call: UnaryCall): void {
+  withdraw(call: GrpcCall): void {
     this.queue.delete(call);
   }
 
