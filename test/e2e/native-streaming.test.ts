@@ -14,6 +14,8 @@ import { BUNDLED_DIR } from "../helpers/paths.js";
 // streaming call here must be the native transport's own.
 
 const PATH = "/test.Stream/Messages";
+const UPLOAD = "/test.Stream/Upload";
+const CHAT = "/test.Stream/Chat";
 const identity = (value: Buffer): Buffer => value;
 const MiB = 1024 * 1024;
 
@@ -44,6 +46,10 @@ interface Server {
   readonly paced: { written: number; blocked: boolean };
   /** grpc-timeout of the last call as grpc-js saw it (its deadline), or Infinity. */
   lastDeadline: number;
+  /** Upload: messages received so far; while `uploadPaused`, the server does not read. */
+  uploaded: number;
+  uploadPaused: boolean;
+  resumeUpload(): void;
   readonly server: grpc.Server;
   stop(): Promise<void>;
 }
@@ -67,12 +73,63 @@ async function startServer(): Promise<Server> {
     cancelled: [],
     paced: { written: 0, blocked: false },
     lastDeadline: Infinity,
+    uploaded: 0,
+    uploadPaused: false,
+    resumeUpload: () => undefined,
     server,
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
+  const method = (path: string, requestStream: boolean, responseStream: boolean): grpc.MethodDefinition<Buffer, Buffer> => ({
+    path,
+    requestStream,
+    responseStream,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  });
   server.addService(
-    { Messages: { path: PATH, requestStream: false, responseStream: true, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+    { Messages: method(PATH, false, true), Upload: method(UPLOAD, true, false), Chat: method(CHAT, true, true) },
     {
+      // Metadata steers it: "tag" names the call, "pause" starts it not reading,
+      // "answer-after" answers after that many messages without waiting for the end.
+      Upload: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        const tag = String(call.metadata.get("tag")[0] ?? "");
+        const answerAfter = Number(call.metadata.get("answer-after")[0] ?? 0);
+        let count = 0;
+        let bytes = 0;
+        let answered = false;
+        state.uploaded = 0;
+        const answer = (): void => {
+          if (answered) return;
+          answered = true;
+          const trailers = new grpc.Metadata();
+          trailers.set("x-count", String(count));
+          callback(null, Buffer.from(JSON.stringify({ count, bytes })), trailers);
+        };
+        call.on("cancelled", () => state.cancelled.push(tag));
+        call.on("data", (chunk: Buffer) => {
+          count++;
+          bytes += chunk.length;
+          state.uploaded = count;
+          if (count === answerAfter) answer();
+        });
+        call.on("end", answer);
+        if (call.metadata.get("pause").length > 0) {
+          call.pause();
+          state.uploadPaused = true;
+          state.resumeUpload = () => {
+            state.uploadPaused = false;
+            call.resume();
+          };
+        }
+      },
+      Chat: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+        const tag = String(call.metadata.get("tag")[0] ?? "");
+        call.on("cancelled", () => state.cancelled.push(tag));
+        call.on("data", (chunk: Buffer) => call.write(Buffer.concat([Buffer.from("re:"), chunk])));
+        call.on("end", () => call.end());
+      },
       Messages: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
         const script = JSON.parse(call.request.toString()) as Script;
         const deadline = call.getDeadline();
@@ -457,4 +514,116 @@ test.serial("native stream: a connection refused is UNAVAILABLE", async (t) => {
   } finally {
     native.close();
   }
+});
+
+const streamRequest = (path: string, metadata: MetadataPairs = [], extra: Partial<ServerStreamRequest> = {}) => ({ path, metadata, deadline: undefined, signal: undefined, ...extra });
+
+test.serial("native client stream: 2,000 messages, then one response with headers and trailers", async (t) => {
+  const call = t.context.native.clientStream(streamRequest(UPLOAD));
+  let bytes = 0;
+  for (let i = 0; i < 2000; i++) {
+    const message = Buffer.alloc(i % 300, i % 256);
+    bytes += message.length;
+    t.true(await call.requests.write(message));
+  }
+  call.requests.end();
+  const response = await call.response;
+  t.deepEqual(JSON.parse(Buffer.from(response.message).toString()), { count: 2000, bytes });
+  t.deepEqual(response.trailers, [["x-count", "2000"]]);
+  t.false(await call.requests.write(Buffer.from("late")));
+});
+
+test.serial("native client stream: an empty request stream and 3 MiB request messages (grpc-js servers take at most 4 MiB)", async (t) => {
+  const empty = t.context.native.clientStream(streamRequest(UPLOAD));
+  empty.requests.end();
+  t.deepEqual(JSON.parse(Buffer.from((await empty.response).message).toString()), { count: 0, bytes: 0 });
+  const large = t.context.native.clientStream(streamRequest(UPLOAD));
+  for (let i = 0; i < 3; i++) t.true(await large.requests.write(Buffer.alloc(3 * MiB, i)));
+  large.requests.end();
+  t.deepEqual(JSON.parse(Buffer.from((await large.response).message).toString()), { count: 3, bytes: 9 * MiB });
+});
+
+test.serial("native client stream: a server that does not read holds the writes (back-pressure), then gets them all", async (t) => {
+  const backend = await startServer();
+  const native = nativeFor(backend.address);
+  try {
+    const call = native.clientStream(streamRequest(UPLOAD, [["pause", "1"]]));
+    const size = 64 * 1024;
+    const n = 400; // 25 MiB
+    let resolved = 0;
+    const writing = (async () => {
+      for (let i = 0; i < n; i++) {
+        if (!(await call.requests.write(Buffer.alloc(size, i % 256)))) return false;
+        resolved++;
+      }
+      call.requests.end();
+      return true;
+    })();
+    await waitFor(() => backend.uploadPaused);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Had write() resolved regardless of the server's window, all 400 would be done.
+    t.true(resolved * size < 4 * MiB, `${resolved} writes resolved while the server did not read`);
+    backend.resumeUpload();
+    t.true(await writing);
+    t.deepEqual(JSON.parse(Buffer.from((await call.response).message).toString()), { count: n, bytes: n * size });
+  } finally {
+    native.close();
+    await backend.stop();
+  }
+});
+
+test.serial("native client stream: a server that answers before the end: response OK, later writes resolve false", async (t) => {
+  const call = t.context.native.clientStream(streamRequest(UPLOAD, [["answer-after", "2"]]));
+  t.true(await call.requests.write(Buffer.from("a")));
+  t.true(await call.requests.write(Buffer.from("b")));
+  const response = await call.response;
+  t.deepEqual(JSON.parse(Buffer.from(response.message).toString()), { count: 2, bytes: 2 });
+  t.false(await call.requests.write(Buffer.from("c")));
+  call.requests.end(); // harmless after the end
+});
+
+test.serial("native client stream: the signal cancels (the server sees it); the deadline is DEADLINE_EXCEEDED", async (t) => {
+  const { backend, native } = t.context;
+  const abort = new AbortController();
+  const cancelled = native.clientStream(streamRequest(UPLOAD, [["tag", "up-sig"]], { signal: abort.signal }));
+  t.true(await cancelled.requests.write(Buffer.from("a")));
+  await waitFor(() => backend.uploaded === 1);
+  abort.abort();
+  t.is((await t.throwsAsync(cancelled.response, { instanceOf: BackendStatusError }))?.code, grpc.status.CANCELLED);
+  t.false(await cancelled.requests.write(Buffer.from("b")));
+  await waitFor(() => backend.cancelled.includes("up-sig"));
+  t.true(backend.cancelled.includes("up-sig"));
+  const late = native.clientStream(streamRequest(UPLOAD, [], { deadline: Date.now() + 200 }));
+  t.true(await late.requests.write(Buffer.from("a")));
+  t.is((await t.throwsAsync(late.response, { instanceOf: BackendStatusError }))?.code, grpc.status.DEADLINE_EXCEEDED);
+});
+
+test.serial("native bidi stream: answers interleave with requests; break cancels the call", async (t) => {
+  const { backend, native } = t.context;
+  const call = native.bidiStream(streamRequest(CHAT, [["tag", "chat-brk"]]));
+  const iterator = call.responses[Symbol.asyncIterator]();
+  for (let i = 0; i < 20; i++) {
+    t.true(await call.requests.write(Buffer.from(`m${i}`)));
+    t.is(Buffer.from((await iterator.next()).value as Uint8Array).toString(), `re:m${i}`);
+  }
+  await iterator.return?.();
+  await waitFor(() => backend.cancelled.includes("chat-brk"));
+  t.true(backend.cancelled.includes("chat-brk"));
+  t.false(await call.requests.write(Buffer.from("late")));
+});
+
+test.serial("native bidi stream: 100 concurrent chats each get their own answers, then end OK", async (t) => {
+  const results = await Promise.all(
+    Array.from({ length: 100 }, async (_, i) => {
+      const call = t.context.native.bidiStream(streamRequest(CHAT));
+      const sending = (async () => {
+        for (let j = 0; j < 50; j++) await call.requests.write(Buffer.from(`${i}.${j}`));
+        call.requests.end();
+      })();
+      const { messages, error } = await drain(call.responses);
+      await sending;
+      return error === undefined && messages.length === 50 && messages.every((message, j) => message.toString() === `re:${i}.${j}`);
+    }),
+  );
+  t.is(results.filter(Boolean).length, 100);
 });

@@ -1,4 +1,4 @@
-import type { MetadataPairs, UnaryRequest, UnaryResponse } from "../transport.js";
+import type { MetadataPairs, StreamRequest, UnaryResponse } from "../transport.js";
 import { BackendStatusError } from "../transport.js";
 import { isTransportHeader } from "../transport-headers.js";
 import type { Http2Connection, StreamAbort, StreamHandler } from "./connection.js";
@@ -8,8 +8,14 @@ import { H2Code } from "./errors.js";
 import { Status, encodeTimeout, percentDecode, statusFromHttp, statusFromReset } from "./grpc-status.js";
 import type { HeaderField } from "./hpack.js";
 import { HpackWriter } from "./hpack.js";
+import { RequestWriter } from "./request-writer.js";
 
 const GRPC_PREFIX = 5;
+
+/** A call's request: one message, or (without one) a request stream written through `requests`. */
+export interface CallRequest extends StreamRequest {
+  readonly message?: Uint8Array;
+}
 const MAX_ATTEMPTS = 3;
 const MORE_THAN_ONE: DeframeError = { code: Status.INTERNAL, message: "Received more than one response message" };
 export const USER_AGENT = "protogate-native/1";
@@ -40,29 +46,32 @@ export function encodeMethodPrelude(path: string, scheme: "http" | "https", auth
 }
 
 /**
- * What every call with one request message shares, whatever it does with the response:
- * deadline and cancel signal, dispatch and retry of unprocessed streams, the request's
- * header block and framing, response header checks, trailers parsing. A subclass says
- * what a response message and the end of the call mean.
+ * What every call shares, whatever it does with the response: deadline and cancel signal,
+ * dispatch and retry of unprocessed streams, the request's header block and message (or
+ * request stream), response header checks, trailers parsing. A subclass says what a
+ * response message and the end of the call mean.
  */
 export abstract class GrpcCall implements StreamHandler {
   protected connection: Http2Connection | undefined;
   protected streamId = 0;
   protected responseHeaders: MetadataPairs | undefined;
   protected readonly deframer: MessageDeframer;
+  /** The request stream, for a call opened without a message. */
+  readonly requests: RequestWriter | undefined;
   private attempts = 0;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly onAbortSignal = (): void => this.cancel(Status.CANCELLED, "Cancelled on client");
 
   constructor(
-    private readonly request: UnaryRequest,
+    private readonly request: CallRequest,
     private readonly prelude: Buffer,
     private readonly dispatcher: CallDispatcher,
     /** The stream's receive window is returned as the call consumes (see Http2Connection.consumed). */
     private readonly pulled: boolean,
   ) {
     this.deframer = new MessageDeframer(dispatcher.maxReceiveMessageBytes);
+    this.requests = request.message === undefined ? new RequestWriter() : undefined;
   }
 
   start(): void {
@@ -88,6 +97,11 @@ export abstract class GrpcCall implements StreamHandler {
   attach(connection: Http2Connection): void {
     this.connection = connection;
     this.streamId = connection.startStream(this, this.headerBlock(), this.body(), this.pulled);
+    this.requests?.attached(connection, this.streamId);
+  }
+
+  onDrained(): void {
+    this.requests?.drained();
   }
 
   /** No connection could be had (refused, backoff, closed transport). */
@@ -150,9 +164,11 @@ export abstract class GrpcCall implements StreamHandler {
   onAbort(abort: StreamAbort): void {
     if (this.done) return;
     this.connection = undefined;
-    if (abort.retryable && this.attempts < MAX_ATTEMPTS && this.responseHeaders === undefined) {
+    const resendable = this.requests === undefined || !this.requests.sent;
+    if (abort.retryable && this.attempts < MAX_ATTEMPTS && this.responseHeaders === undefined && resendable) {
       // Never processed by the server (GOAWAY, REFUSED_STREAM): run it on another connection.
       this.attempts++;
+      this.requests?.detached();
       this.dispatcher.dispatch(this);
       return;
     }
@@ -189,6 +205,7 @@ export abstract class GrpcCall implements StreamHandler {
     clearTimeout(this.timer);
     this.request.signal?.removeEventListener("abort", this.onAbortSignal);
     this.dispatcher.withdraw(this);
+    this.requests?.close();
     return true;
   }
 
@@ -224,8 +241,9 @@ export abstract class GrpcCall implements StreamHandler {
     return writer.view();
   }
 
-  private body(): Buffer {
+  private body(): Buffer | undefined {
     const message = this.request.message;
+    if (message === undefined) return undefined;
     const body = Buffer.allocUnsafe(GRPC_PREFIX + message.length);
     body[0] = 0;
     body.writeUInt32BE(message.length, 1);
@@ -234,12 +252,15 @@ export abstract class GrpcCall implements StreamHandler {
   }
 }
 
-/** One unary call: a StreamHandler on whatever connection runs it, retried when unprocessed. */
+/**
+ * A call with one response message (unary, or client streaming when opened without a
+ * request message): a StreamHandler on whatever connection runs it, retried when unprocessed.
+ */
 export class UnaryCall extends GrpcCall {
   private message: Buffer | undefined;
 
   constructor(
-    request: UnaryRequest,
+    request: CallRequest,
     prelude: Buffer,
     dispatcher: CallDispatcher,
     private readonly resolve: (response: UnaryResponse) => void,

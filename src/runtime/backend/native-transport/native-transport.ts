@@ -158,13 +158,20 @@ export class NativeTransport implements Transport, CallDispatcher {
     return call;
   }
 
-  // Calls with a request stream go to the fallback (@grpc/grpc-js) for now.
   clientStream(request: StreamRequest): ClientStreamCall {
-    return this.options.fallback.clientStream(request);
+    let call: UnaryCall | undefined;
+    const response = new Promise<UnaryResponse>((resolve, reject) => {
+      call = new UnaryCall(streamOnly(request), this.preludeFor(request.path), this, resolve, reject);
+    });
+    const started = call!;
+    started.start();
+    return { requests: started.requests!, response };
   }
 
   bidiStream(request: StreamRequest): BidiStreamCall {
-    return this.options.fallback.bidiStream(request);
+    const call = new ServerStreamCall(streamOnly(request), this.preludeFor(request.path), this);
+    call.start();
+    return { requests: call.requests!, responses: call };
   }
 
   close(): void {
@@ -258,6 +265,11 @@ export class NativeTransport implements Transport, CallDispatcher {
     }
     return prelude;
   }
+}
+
+/** The request without any `message` a caller's object may carry: the call streams its requests. */
+function streamOnly(request: StreamRequest): StreamRequest {
+  return { path: request.path, metadata: request.metadata, deadline: request.deadline, signal: request.signal };
 }
 
 function parseAddress(address: string): { dns: boolean; host: string; port: number } {

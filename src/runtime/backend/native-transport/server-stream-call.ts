@@ -1,6 +1,6 @@
-import type { MetadataPairs, ResponseStream, ServerStreamRequest } from "../transport.js";
+import type { MetadataPairs, ResponseStream } from "../transport.js";
 import { BackendStatusError } from "../transport.js";
-import type { CallDispatcher } from "./call.js";
+import type { CallDispatcher, CallRequest } from "./call.js";
 import { GrpcCall } from "./call.js";
 import type { DeframeError } from "./deframer.js";
 import { Status } from "./grpc-status.js";
@@ -19,7 +19,7 @@ interface Waiter {
 const DONE: IteratorResult<Uint8Array> = { done: true, value: undefined };
 
 /**
- * A server-streaming call whose messages the consumer pulls. Flow control paces the
+ * A server-streaming (or bidi) call whose messages the consumer pulls. Flow control paces the
  * backend: DATA bytes of messages waiting in the queue keep their share of the stream's
  * receive window until the reader takes them, so at most one window of messages waits.
  * Only while the queue is empty does an incomplete message get its window back as it
@@ -37,7 +37,8 @@ export class ServerStreamCall extends GrpcCall implements ResponseStream, AsyncI
   private finished = false;
   private trailerPairs: MetadataPairs = [];
 
-  constructor(request: ServerStreamRequest, prelude: Buffer, dispatcher: CallDispatcher) {
+  /** Without a request message it is a bidi call: the request stream is `requests`. */
+  constructor(request: CallRequest, prelude: Buffer, dispatcher: CallDispatcher) {
     super(request, prelude, dispatcher, true);
   }
 
