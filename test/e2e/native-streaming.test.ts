@@ -9,9 +9,8 @@ import { BackendStatusError } from "../../src/runtime/backend/transport.js";
 import type { MetadataPairs, ResponseStream, ServerStreamRequest, Transport } from "../../src/runtime/backend/transport.js";
 import { BUNDLED_DIR } from "../helpers/paths.js";
 
-// Server streaming over the native transport against real @grpc/grpc-js servers (and one
-// node:http2 server for what grpc-js never does on purpose). The fallback throws: every
-// streaming call here must be the native transport's own.
+// Streaming calls over the native transport against real @grpc/grpc-js servers (and
+// node:http2 servers for what grpc-js never does on purpose).
 
 const PATH = "/test.Stream/Messages";
 const UPLOAD = "/test.Stream/Upload";
@@ -189,22 +188,8 @@ async function startServer(): Promise<Server> {
   return state;
 }
 
-const noFallback: Transport = {
-  unary: () => Promise.reject(new Error("fallback used")),
-  serverStream: () => {
-    throw new Error("fallback used");
-  },
-  clientStream: () => {
-    throw new Error("fallback used");
-  },
-  bidiStream: () => {
-    throw new Error("fallback used");
-  },
-  close: () => undefined,
-};
-
 function nativeFor(address: string): NativeTransport {
-  return new NativeTransport({ address, fallback: noFallback });
+  return new NativeTransport({ address });
 }
 
 interface Context {

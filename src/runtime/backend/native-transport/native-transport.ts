@@ -29,8 +29,6 @@ export interface NativeTransportOptions {
   readonly connectTimeoutMs?: number;
   readonly keepaliveMs?: number;
   readonly keepaliveTimeoutMs?: number;
-  /** Serves what this transport does not (client and bidi streaming); closed with it. */
-  readonly fallback: Transport;
 }
 
 const INITIAL_BACKOFF_MS = 250;
@@ -101,7 +99,7 @@ class Subchannel {
 }
 
 /**
- * gRPC unary and server-streaming calls over HTTP/2 spoken directly on `net.Socket` / `tls.connect` (ALPN h2),
+ * gRPC calls (unary and all three streaming kinds) over HTTP/2 spoken directly on `net.Socket` / `tls.connect` (ALPN h2),
  * without node:http2 or @grpc/grpc-js: a per-call cost of a few header bytes and
  * one write. Calls wait in a queue while every connection is at its stream limit or
  * still connecting; with no connection to be had they fail UNAVAILABLE at once.
@@ -178,7 +176,6 @@ export class NativeTransport implements Transport, CallDispatcher {
     this.closed = true;
     for (const subchannel of this.subchannels) subchannel.connection?.close();
     for (const call of [...this.queue]) call.failUnavailable("transport closed");
-    this.options.fallback.close();
   }
 
   dispatch(call: GrpcCall): void {

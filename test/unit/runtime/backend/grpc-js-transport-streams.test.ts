@@ -30,7 +30,7 @@ const call = { metadata: [] as MetadataPairs, deadline: undefined, signal: undef
 anyTest.before(async (t) => {
   const backend = await startStreamBackend();
   const address = backend.address;
-  const transports = { "grpc-js": new GrpcJsTransport({ address }), native: new NativeTransport({ address, fallback: new GrpcJsTransport({ address }) }) };
+  const transports = { "grpc-js": new GrpcJsTransport({ address }), native: new NativeTransport({ address }) };
   (t.context as Context) = { backend, transports };
 });
 anyTest.after.always(async (t) => {

@@ -84,7 +84,7 @@ test.before(async (t) => {
     server,
     transports: [
       ["grpc-js", new GrpcJsTransport({ address })],
-      ["native", new NativeTransport({ address, fallback: new GrpcJsTransport({ address }) })],
+      ["native", new NativeTransport({ address })],
     ],
   };
 });
