@@ -1,7 +1,7 @@
 import anyTest from "ava";
 import type { TestFn } from "ava";
 import * as grpc from "@grpc/grpc-js";
-import { createServer } from "node:http2";
+import { constants as h2, createServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import protobuf from "protobufjs";
 import { NativeTransport } from "../../src/runtime/backend/native-transport/native-transport.js";
@@ -611,4 +611,40 @@ test.serial("native bidi stream: 100 concurrent chats each get their own answers
     }),
   );
   t.is(results.filter(Boolean).length, 100);
+});
+
+test.serial("native streams: a refused (unprocessed) server stream runs again; a client stream that sent data is not retried", async (t) => {
+  let streams = 0;
+  const server = createServer();
+  server.on("stream", (stream, headers) => {
+    streams++;
+    stream.on("error", () => undefined);
+    if (headers[":path"] === UPLOAD) {
+      // Refused once the first request message arrived: it cannot be sent again.
+      stream.once("data", () => stream.close(h2.NGHTTP2_REFUSED_STREAM));
+      return;
+    }
+    if (streams === 1) {
+      stream.close(h2.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+    stream.end(Buffer.from([0, 0, 0, 0, 2, 0x6f, 0x6b]));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const native = nativeFor(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+  try {
+    const { messages, error } = await drain(streamOf(native, { n: 1 }));
+    t.deepEqual([messages.map(String), error, streams], [["ok"], undefined, 2]);
+    streams = 0;
+    const upload = native.clientStream(streamRequest(UPLOAD));
+    await upload.requests.write(Buffer.from("first"));
+    const refused = await t.throwsAsync(upload.response, { instanceOf: BackendStatusError });
+    t.is(refused?.code, grpc.status.UNAVAILABLE);
+    t.is(streams, 1);
+  } finally {
+    native.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });

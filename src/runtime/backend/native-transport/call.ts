@@ -11,14 +11,14 @@ import { HpackWriter } from "./hpack.js";
 import { RequestWriter } from "./request-writer.js";
 
 const GRPC_PREFIX = 5;
+const MAX_ATTEMPTS = 3;
+const MORE_THAN_ONE: DeframeError = { code: Status.INTERNAL, message: "Received more than one response message" };
+export const USER_AGENT = "protogate-native/1";
 
 /** A call's request: one message, or (without one) a request stream written through `requests`. */
 export interface CallRequest extends StreamRequest {
   readonly message?: Uint8Array;
 }
-const MAX_ATTEMPTS = 3;
-const MORE_THAN_ONE: DeframeError = { code: Status.INTERNAL, message: "Received more than one response message" };
-export const USER_AGENT = "protogate-native/1";
 
 /** Where a call goes to run: the transport picks a connection or queues it. */
 export interface CallDispatcher {
@@ -134,7 +134,6 @@ export abstract class GrpcCall implements StreamHandler {
         return;
       }
       this.responseHeaders = toMetadata(fields);
-      this.onResponseHeaders();
       return;
     }
     if (!endStream) {
@@ -175,9 +174,6 @@ export abstract class GrpcCall implements StreamHandler {
     const code = abort.resetCode === undefined ? Status.UNAVAILABLE : statusFromReset(abort.resetCode);
     this.fail(code, abort.message);
   }
-
-  /** Response headers arrived (not trailers-only). */
-  protected onResponseHeaders(): void {}
 
   /** Feeds response bytes to the deframer; an error ends the call. */
   protected abstract receive(data: Buffer): DeframeError | undefined;
