@@ -281,6 +281,7 @@ test.serial("native stream: a consumer that does not read keeps the server's wri
     // Had the transport granted window regardless of reads, the server would be done by now.
     t.true(backend.paced.blocked, "server waits for drain");
     const writtenWhileIdle = backend.paced.written;
+    t.log(`server wrote ${writtenWhileIdle} of ${n} messages (${((writtenWhileIdle * size) / MiB).toFixed(1)} MiB) while nobody read`);
     t.true(writtenWhileIdle * size < 4 * MiB + 2 * MiB, `server wrote ${writtenWhileIdle} messages while nobody read`);
     let count = 1;
     for (;;) {
@@ -547,6 +548,7 @@ test.serial("native client stream: a server that does not read holds the writes 
     await waitFor(() => backend.uploadPaused);
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Had write() resolved regardless of the server's window, all 400 would be done.
+    t.log(`${resolved} of ${n} writes resolved while the server did not read`);
     t.true(resolved * size < 4 * MiB, `${resolved} writes resolved while the server did not read`);
     backend.resumeUpload();
     t.true(await writing);
