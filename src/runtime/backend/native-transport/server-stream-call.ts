@@ -30,7 +30,8 @@ export class ServerStreamCall extends GrpcCall implements ResponseStream, AsyncI
   private head = 0;
   /** Window held by the incomplete message, received while the queue was not empty. */
   private partialHeld = 0;
-  private waiter: Waiter | undefined;
+  /** Reads waiting for a message, oldest first (for-await has one; a caller may queue more). */
+  private waiters: Waiter[] = [];
   /** undefined while the call runs; null after OK. */
   private outcome: BackendStatusError | null | undefined;
   /** The reader left (return()) or saw the error: later reads are done. */
@@ -59,7 +60,7 @@ export class ServerStreamCall extends GrpcCall implements ResponseStream, AsyncI
     if (this.head < this.queue.length) return Promise.resolve({ done: false, value: this.take() });
     if (this.outcome !== undefined) return this.settled();
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
+      this.waiters.push({ resolve, reject });
     });
   }
 
@@ -93,10 +94,9 @@ export class ServerStreamCall extends GrpcCall implements ResponseStream, AsyncI
     if (!this.release()) return;
     this.trailerPairs = trailers;
     this.outcome = code === Status.OK ? null : new BackendStatusError(code, details, statusDetails, this.headers, trailers);
-    const waiter = this.waiter;
-    if (waiter === undefined) return;
-    this.waiter = undefined;
-    this.settled().then(waiter.resolve, waiter.reject);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) this.settled().then(waiter.resolve, waiter.reject);
   }
 
   /** Window for `bytes` of the incomplete message: back now if nothing waits, else held. */
@@ -109,9 +109,8 @@ export class ServerStreamCall extends GrpcCall implements ResponseStream, AsyncI
   private enqueue(message: Buffer): void {
     const held = this.partialHeld;
     this.partialHeld = 0;
-    const waiter = this.waiter;
+    const waiter = this.waiters.shift();
     if (waiter !== undefined) {
-      this.waiter = undefined;
       this.connection?.consumed(this.streamId, held);
       waiter.resolve({ done: false, value: message });
       return;
