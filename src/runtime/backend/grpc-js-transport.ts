@@ -13,6 +13,7 @@ import type {
   UnaryResponse,
 } from "./transport.js";
 import { BackendStatusError } from "./transport.js";
+import { isTransportHeader } from "./transport-headers.js";
 
 export interface GrpcJsTransportOptions {
   /** `host:port` or `dns:///name:port` (several instances: round robin). */
@@ -161,7 +162,7 @@ function statusError(status: grpc.StatusObject, headers: MetadataPairs, trailers
     status.code === grpc.status.OK ? "backend sent no response message" : status.details,
     detailsBin instanceof Buffer ? detailsBin : undefined,
     headers,
-    trailers.filter(([key]) => key !== STATUS_DETAILS_KEY),
+    trailers,
   );
 }
 
@@ -222,7 +223,7 @@ function responseStream(
       return headers;
     },
     get trailers() {
-      return trailers.filter(([key]) => key !== STATUS_DETAILS_KEY);
+      return trailers;
     },
     [Symbol.asyncIterator]: () => messages(),
   };
@@ -266,10 +267,12 @@ function toGrpcMetadata(pairs: MetadataPairs): grpc.Metadata {
   return metadata;
 }
 
+/** The application's metadata: grpc-js leaves HTTP/2 and gRPC protocol headers in. */
 function fromGrpcMetadata(metadata: grpc.Metadata): MetadataPairs {
   const pairs: Array<readonly [string, string | Uint8Array]> = [];
   const map = metadata.getMap();
   for (const key of Object.keys(map)) {
+    if (isTransportHeader(key)) continue;
     for (const value of metadata.get(key)) pairs.push([key, value]);
   }
   return pairs;

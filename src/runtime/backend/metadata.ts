@@ -80,7 +80,8 @@ function addValues(
 
 /**
  * Backend headers → `Grpc-Metadata-<k>`, trailers → `Grpc-Trailer-<k>` (SPEC §5).
- * Binary values are sent base64-encoded; values HTTP cannot carry are dropped.
+ * The transports already left out HTTP/2 and gRPC protocol headers. Binary values are
+ * sent base64-encoded; names and values HTTP cannot carry are dropped.
  */
 export function responseHeadersFromMetadata(
   headers: MetadataPairs,
@@ -92,12 +93,8 @@ export function responseHeadersFromMetadata(
   return out;
 }
 
-const TRANSPORT_HEADERS = new Set(["content-type", "date", "te", "content-length", "accept-encoding", "user-agent"]);
-
 function addResponse(out: Array<readonly [string, string]>, prefix: string, pairs: MetadataPairs): void {
   for (const [key, value] of pairs) {
-    // Transport-level HTTP/2 headers are not the backend's metadata.
-    if (key.startsWith("grpc-") || key.startsWith(":") || TRANSPORT_HEADERS.has(key)) continue;
     const text = typeof value === "string" ? value : Buffer.from(value).toString("base64");
     if (LEGAL_VALUE.test(text) && LEGAL_KEY.test(key)) out.push([prefix + key, text]);
   }

@@ -165,8 +165,9 @@ export async function answerWithStream(ctx: Context, route: CompiledRoute, strea
     state.grpcCode = error.code;
     const frame = frameError(format, error.toJson());
     if (frame === undefined) {
-      // A truncated body is the only failure signal an array or raw bytes can carry.
-      res.destroy();
+      // A truncated body is the only failure signal an array or raw bytes can carry. Not in
+      // this tick: the headers and chunks written are still corked, and would be lost.
+      setImmediate(() => res.destroy());
       return;
     }
     try {

@@ -1,22 +1,30 @@
-import type { MetadataPairs, UnaryRequest, UnaryResponse } from "../transport.js";
+import type { MetadataPairs, StreamRequest, UnaryResponse } from "../transport.js";
 import { BackendStatusError } from "../transport.js";
+import { isTransportHeader } from "../transport-headers.js";
 import type { Http2Connection, StreamAbort, StreamHandler } from "./connection.js";
+import type { DeframeError } from "./deframer.js";
+import { MessageDeframer } from "./deframer.js";
 import { H2Code } from "./errors.js";
 import { Status, encodeTimeout, percentDecode, statusFromHttp, statusFromReset } from "./grpc-status.js";
 import type { HeaderField } from "./hpack.js";
 import { HpackWriter } from "./hpack.js";
+import { RequestWriter } from "./request-writer.js";
 
 const GRPC_PREFIX = 5;
-// Response keys that are the protocol's, not the application's metadata.
-const RESERVED = new Set(["grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding", "grpc-accept-encoding"]);
 const MAX_ATTEMPTS = 3;
+const MORE_THAN_ONE: DeframeError = { code: Status.INTERNAL, message: "Received more than one response message" };
 export const USER_AGENT = "protogate-native/1";
+
+/** A call's request: one message, or (without one) a request stream written through `requests`. */
+export interface CallRequest extends StreamRequest {
+  readonly message?: Uint8Array;
+}
 
 /** Where a call goes to run: the transport picks a connection or queues it. */
 export interface CallDispatcher {
-  dispatch(call: UnaryCall): void;
+  dispatch(call: GrpcCall): void;
   /** The call finished (or gave up) before a connection took it. */
-  withdraw(call: UnaryCall): void;
+  withdraw(call: GrpcCall): void;
   readonly maxReceiveMessageBytes: number;
 }
 
@@ -37,27 +45,34 @@ export function encodeMethodPrelude(path: string, scheme: "http" | "https", auth
     .finish();
 }
 
-/** One unary call: a StreamHandler on whatever connection runs it, retried when unprocessed. */
-export class UnaryCall implements StreamHandler {
-  private connection: Http2Connection | undefined;
-  private streamId = 0;
+/**
+ * What every call shares, whatever it does with the response: deadline and cancel signal,
+ * dispatch and retry of unprocessed streams, the request's header block and message (or
+ * request stream), response header checks, trailers parsing. A subclass says what a
+ * response message and the end of the call mean.
+ */
+export abstract class GrpcCall implements StreamHandler {
+  protected connection: Http2Connection | undefined;
+  protected streamId = 0;
+  protected responseHeaders: MetadataPairs | undefined;
+  protected readonly deframer: MessageDeframer;
+  /** The request stream, for a call opened without a message. */
+  readonly requests: RequestWriter | undefined;
   private attempts = 0;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
-  private headers: MetadataPairs | undefined;
-  private chunks: Buffer[] = [];
-  private bufferedBytes = 0;
-  private expectedLength = -1;
-  private message: Buffer | undefined;
   private readonly onAbortSignal = (): void => this.cancel(Status.CANCELLED, "Cancelled on client");
 
   constructor(
-    private readonly request: UnaryRequest,
+    private readonly request: CallRequest,
     private readonly prelude: Buffer,
     private readonly dispatcher: CallDispatcher,
-    private readonly resolve: (response: UnaryResponse) => void,
-    private readonly reject: (error: BackendStatusError) => void,
-  ) {}
+    /** The stream's receive window is returned as the call consumes (see Http2Connection.consumed). */
+    private readonly pulled: boolean,
+  ) {
+    this.deframer = new MessageDeframer(dispatcher.maxReceiveMessageBytes);
+    this.requests = request.message === undefined ? new RequestWriter() : undefined;
+  }
 
   start(): void {
     const { deadline, signal } = this.request;
@@ -78,14 +93,15 @@ export class UnaryCall implements StreamHandler {
     this.dispatcher.dispatch(this);
   }
 
-  get isDone(): boolean {
-    return this.done;
-  }
-
   /** The transport hands the call a connection with room for one more stream. */
   attach(connection: Http2Connection): void {
     this.connection = connection;
-    this.streamId = connection.startStream(this, this.headerBlock(), this.body());
+    this.streamId = connection.startStream(this, this.headerBlock(), this.body(), this.pulled);
+    this.requests?.attached(connection, this.streamId);
+  }
+
+  onDrained(): void {
+    this.requests?.drained();
   }
 
   /** No connection could be had (refused, backoff, closed transport). */
@@ -95,7 +111,7 @@ export class UnaryCall implements StreamHandler {
 
   onHeaders(fields: HeaderField[], endStream: boolean): void {
     if (this.done) return;
-    if (this.headers === undefined) {
+    if (this.responseHeaders === undefined) {
       let httpStatus = "";
       let contentType = "";
       for (const [name, value] of fields) {
@@ -113,11 +129,11 @@ export class UnaryCall implements StreamHandler {
       }
       if (endStream) {
         // Trailers-only: one HEADERS frame carries the status; no response headers.
-        this.headers = [];
+        this.responseHeaders = [];
         this.onTrailers(fields);
         return;
       }
-      this.headers = toMetadata(fields);
+      this.responseHeaders = toMetadata(fields);
       return;
     }
     if (!endStream) {
@@ -129,28 +145,29 @@ export class UnaryCall implements StreamHandler {
 
   onData(data: Buffer, endStream: boolean): void {
     if (this.done) return;
-    if (this.headers === undefined) {
+    if (this.responseHeaders === undefined) {
       this.abortStream(Status.INTERNAL, "Received DATA before response headers", endStream);
       return;
     }
     if (data.length > 0) {
-      if (this.message !== undefined) {
-        this.abortStream(Status.INTERNAL, "Received more than one response message", endStream);
+      const error = this.receive(data);
+      if (error !== undefined) {
+        this.abortStream(error.code, error.message, endStream);
         return;
       }
-      this.chunks.push(data);
-      this.bufferedBytes += data.length;
-      if (!this.readMessage(endStream)) return;
+      if (this.done) return;
     }
-    if (endStream) this.finish(Status.UNKNOWN, "Stream ended without trailers", undefined, []);
+    if (endStream) this.end(Status.UNKNOWN, "Stream ended without trailers", undefined, []);
   }
 
   onAbort(abort: StreamAbort): void {
     if (this.done) return;
     this.connection = undefined;
-    if (abort.retryable && this.attempts < MAX_ATTEMPTS && this.headers === undefined) {
+    const resendable = this.requests === undefined || !this.requests.sent;
+    if (abort.retryable && this.attempts < MAX_ATTEMPTS && this.responseHeaders === undefined && resendable) {
       // Never processed by the server (GOAWAY, REFUSED_STREAM): run it on another connection.
       this.attempts++;
+      this.requests?.detached();
       this.dispatcher.dispatch(this);
       return;
     }
@@ -158,100 +175,47 @@ export class UnaryCall implements StreamHandler {
     this.fail(code, abort.message);
   }
 
-  /** Parses the length-prefixed message; false when the call ended on a bad one. */
-  private readMessage(endStream: boolean): boolean {
-    if (this.expectedLength < 0) {
-      if (this.bufferedBytes < GRPC_PREFIX) return true;
-      const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-      this.chunks = [head];
-      if (head[0] !== 0) {
-        this.abortStream(Status.INTERNAL, "Received a compressed message, but no compression was negotiated", endStream);
-        return false;
-      }
-      this.expectedLength = head.readUInt32BE(1);
-      if (this.expectedLength > this.dispatcher.maxReceiveMessageBytes) {
-        this.abortStream(
-          Status.RESOURCE_EXHAUSTED,
-          `Received message larger than max (${this.expectedLength} vs. ${this.dispatcher.maxReceiveMessageBytes})`,
-          endStream,
-        );
-        return false;
-      }
-    }
-    const total = GRPC_PREFIX + this.expectedLength;
-    if (this.bufferedBytes < total) return true;
-    if (this.bufferedBytes > total) {
-      this.abortStream(Status.INTERNAL, "Received more than one response message", endStream);
-      return false;
-    }
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, total);
-    this.message = all.subarray(GRPC_PREFIX, total);
-    this.chunks = [];
-    return true;
-  }
+  /** Feeds response bytes to the deframer; an error ends the call. */
+  protected abstract receive(data: Buffer): DeframeError | undefined;
 
-  private onTrailers(fields: HeaderField[]): void {
-    let code: number = Status.UNKNOWN;
-    let message = "";
-    let statusDetails: Uint8Array | undefined;
-    let sawStatus = false;
-    for (const [name, value] of fields) {
-      if (name === "grpc-status") {
-        const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
-        code = Number.isInteger(parsed) ? parsed : Status.UNKNOWN;
-        sawStatus = true;
-      } else if (name === "grpc-message") {
-        message = percentDecode(value);
-      } else if (name === "grpc-status-details-bin") {
-        statusDetails = Buffer.from(value, "base64");
-      }
-    }
-    if (!sawStatus) message = "Received trailers without grpc-status";
-    if (code === Status.OK && this.expectedLength >= 0 && this.message === undefined) {
-      code = Status.INTERNAL;
-      message = "Stream ended in the middle of a message";
-    }
-    this.finish(code, message, statusDetails, toMetadata(fields));
-  }
-
-  private finish(code: number, details: string, statusDetails: Uint8Array | undefined, trailers: MetadataPairs): void {
-    const headers = this.headers ?? [];
-    if (code === Status.OK) {
-      if (this.message === undefined) {
-        this.settle(new BackendStatusError(Status.INTERNAL, "backend sent no response message", undefined, headers, trailers));
-        return;
-      }
-      this.settle(undefined, { message: this.message, headers, trailers });
-      return;
-    }
-    this.settle(new BackendStatusError(code, details, statusDetails, headers, trailers));
-  }
+  /** The call's outcome: trailers, a local failure or a lost stream. Subclasses call release(). */
+  protected abstract end(code: number, details: string, statusDetails: Uint8Array | undefined, trailers: MetadataPairs): void;
 
   /** Ends the call with `code` and resets its stream (unless the peer already ended it). */
-  private abortStream(code: number, details: string, remoteEnded: boolean): void {
+  protected abortStream(code: number, details: string, remoteEnded: boolean): void {
     if (!remoteEnded) this.connection?.resetStream(this.streamId, H2Code.CANCEL);
     this.fail(code, details);
   }
 
-  private cancel(code: number, details: string): void {
+  protected cancel(code: number, details: string): void {
     if (this.done) return;
     this.connection?.resetStream(this.streamId, H2Code.CANCEL);
     this.fail(code, details);
   }
 
-  private fail(code: number, details: string): void {
-    this.settle(new BackendStatusError(code, details, undefined, this.headers ?? [], []));
-  }
-
-  private settle(error: BackendStatusError | undefined, response?: UnaryResponse): void {
-    if (this.done) return;
+  /** Marks the call over and lets go of its timer, signal listener and queue slot. */
+  protected release(): boolean {
+    if (this.done) return false;
     this.done = true;
     this.connection = undefined;
     clearTimeout(this.timer);
     this.request.signal?.removeEventListener("abort", this.onAbortSignal);
     this.dispatcher.withdraw(this);
-    if (error === undefined && response !== undefined) this.resolve(response);
-    else if (error !== undefined) this.reject(error);
+    this.requests?.close();
+    return true;
+  }
+
+  private fail(code: number, details: string): void {
+    this.end(code, details, undefined, []);
+  }
+
+  private onTrailers(fields: HeaderField[]): void {
+    const status = statusFromTrailers(fields);
+    if (status.code === Status.OK && this.deframer.inMessage) {
+      this.end(Status.INTERNAL, "Stream ended in the middle of a message", undefined, toMetadata(fields));
+      return;
+    }
+    this.end(status.code, status.details, status.statusDetails, toMetadata(fields));
   }
 
   private headerBlock(): Buffer {
@@ -273,8 +237,9 @@ export class UnaryCall implements StreamHandler {
     return writer.view();
   }
 
-  private body(): Buffer {
+  private body(): Buffer | undefined {
     const message = this.request.message;
+    if (message === undefined) return undefined;
     const body = Buffer.allocUnsafe(GRPC_PREFIX + message.length);
     body[0] = 0;
     body.writeUInt32BE(message.length, 1);
@@ -283,11 +248,77 @@ export class UnaryCall implements StreamHandler {
   }
 }
 
-/** Response headers or trailers as metadata: no pseudo-headers, no gRPC protocol keys. */
+/**
+ * A call with one response message (unary, or client streaming when opened without a
+ * request message): a StreamHandler on whatever connection runs it, retried when unprocessed.
+ */
+export class UnaryCall extends GrpcCall {
+  private message: Buffer | undefined;
+
+  constructor(
+    request: CallRequest,
+    prelude: Buffer,
+    dispatcher: CallDispatcher,
+    private readonly resolve: (response: UnaryResponse) => void,
+    private readonly reject: (error: BackendStatusError) => void,
+  ) {
+    super(request, prelude, dispatcher, false);
+  }
+
+  protected receive(data: Buffer): DeframeError | undefined {
+    let extra = this.message !== undefined;
+    const error = extra
+      ? undefined
+      : this.deframer.push(data, (message) => {
+          extra = this.message !== undefined;
+          if (!extra) this.message = message;
+          return !extra;
+        });
+    // Bytes after the one message, whole or not, are a second message.
+    if (error === undefined && (extra || (this.message !== undefined && this.deframer.inMessage))) return MORE_THAN_ONE;
+    return error;
+  }
+
+  protected end(code: number, details: string, statusDetails: Uint8Array | undefined, trailers: MetadataPairs): void {
+    const headers = this.responseHeaders ?? [];
+    const message = this.message;
+    if (!this.release()) return;
+    if (code !== Status.OK) {
+      this.reject(new BackendStatusError(code, details, statusDetails, headers, trailers));
+    } else if (message === undefined) {
+      this.reject(new BackendStatusError(Status.INTERNAL, "backend sent no response message", undefined, headers, trailers));
+    } else {
+      this.resolve({ message, headers, trailers });
+    }
+  }
+}
+
+/** The status a call's trailers (or trailers-only response) carry. */
+export function statusFromTrailers(fields: HeaderField[]): { code: number; details: string; statusDetails: Uint8Array | undefined } {
+  let code: number = Status.UNKNOWN;
+  let details = "";
+  let statusDetails: Uint8Array | undefined;
+  let sawStatus = false;
+  for (const [name, value] of fields) {
+    if (name === "grpc-status") {
+      const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+      code = Number.isInteger(parsed) ? parsed : Status.UNKNOWN;
+      sawStatus = true;
+    } else if (name === "grpc-message") {
+      details = percentDecode(value);
+    } else if (name === "grpc-status-details-bin") {
+      statusDetails = Buffer.from(value, "base64");
+    }
+  }
+  if (!sawStatus) details = "Received trailers without grpc-status";
+  return { code, details, statusDetails };
+}
+
+/** Response headers or trailers as application metadata: no pseudo-headers, protocol or transport keys. */
 function toMetadata(fields: HeaderField[]): MetadataPairs {
   const pairs: Array<readonly [string, string | Uint8Array]> = [];
   for (const [name, value] of fields) {
-    if (name.startsWith(":") || RESERVED.has(name)) continue;
+    if (isTransportHeader(name)) continue;
     pairs.push([name, name.endsWith("-bin") ? Buffer.from(value, "base64") : value]);
   }
   return pairs;

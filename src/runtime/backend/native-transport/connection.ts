@@ -36,6 +36,8 @@ export interface StreamHandler {
   onHeaders(fields: HeaderField[], endStream: boolean): void;
   onData(data: Buffer, endStream: boolean): void;
   onAbort(abort: StreamAbort): void;
+  /** Everything queued by sendData went out (the peer's window opened). */
+  onDrained?(): void;
 }
 
 export interface ConnectionOptions {
@@ -49,7 +51,8 @@ export interface ConnectionOptions {
   readonly onStreamClosed: (connection: Http2Connection) => void;
 }
 
-// Our receive windows: generous, since a call bounds what it buffers by the max message size.
+// Our receive windows: generous, since a unary call bounds what it buffers by the max message
+// size, and a pulled (streaming) call holds back the window of what its reader has not taken.
 const STREAM_WINDOW = 4 * 1024 * 1024;
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
 const MAX_HEADER_LIST_SIZE = 256 * 1024;
@@ -61,13 +64,18 @@ class OutboundStream {
   sendWindow: number;
   recvWindow = STREAM_WINDOW;
   recvUnacked = 0;
-  /** DATA waiting for window; the last chunk carries END_STREAM. */
-  pending: Buffer | undefined;
+  /** DATA waiting for window, in order. */
+  pending: Buffer[] = [];
+  pendingBytes = 0;
+  /** END_STREAM goes out with the last pending byte (or alone). */
+  endQueued = false;
   localEnded = false;
   constructor(
     readonly id: number,
     readonly handler: StreamHandler,
     initialWindow: number,
+    /** The window comes back only through consumed(): the reader paces the peer. */
+    readonly pulled: boolean,
   ) {
     this.sendWindow = initialWindow;
   }
@@ -137,22 +145,44 @@ export class Http2Connection {
 
   /**
    * Opens a stream: HEADERS with `headerBlock`, then `body` as DATA with END_STREAM
-   * (sent as the peer's windows allow). Returns the stream id.
+   * (sent as the peer's windows allow); with no body the request side stays open for
+   * sendData(). Returns the stream id. A `pulled` stream's receive window is returned
+   * only as its handler reports bytes consumed().
    */
-  startStream(handler: StreamHandler, headerBlock: Buffer, body: Buffer): number {
+  startStream(handler: StreamHandler, headerBlock: Buffer, body: Buffer | undefined, pulled = false): number {
     const id = this.nextStreamId;
     this.nextStreamId += 2;
-    const stream = new OutboundStream(id, handler, this.peerInitialWindow);
+    const stream = new OutboundStream(id, handler, this.peerInitialWindow, pulled);
     this.streams.set(id, stream);
-    this.writeHeaders(id, headerBlock, body.length === 0);
-    if (body.length === 0) {
+    this.writeHeaders(id, headerBlock, body?.length === 0);
+    if (body?.length === 0) {
       stream.localEnded = true;
-    } else {
-      stream.pending = body;
-      this.flushStream(stream);
+    } else if (body !== undefined) {
+      stream.endQueued = true;
+      this.queueData(stream, body);
     }
     if (this.nextStreamId > LAST_STREAM_ID) this.options.onUnusable(this);
     return id;
+  }
+
+  /**
+   * Queues request DATA on an open stream, END_STREAM with `end`; sent as the peer's windows
+   * allow. Returns the bytes still queued afterwards (the handler hears onDrained at 0),
+   * or -1 when the stream is gone.
+   */
+  sendData(id: number, data: Buffer, end: boolean): number {
+    const stream = this.streams.get(id);
+    if (stream === undefined || stream.endQueued) return -1;
+    if (end) stream.endQueued = true;
+    this.queueData(stream, data);
+    return stream.pendingBytes;
+  }
+
+  /** A pulled stream's reader is done with `bytes` of DATA: the peer may send that much more. */
+  consumed(id: number, bytes: number): void {
+    const stream = this.streams.get(id);
+    if (stream === undefined || bytes <= 0) return;
+    this.creditStream(stream, bytes);
   }
 
   /** Ends a stream of ours with RST_STREAM (cancel, deadline, a bad response). */
@@ -182,26 +212,44 @@ export class Http2Connection {
     }
   }
 
+  private queueData(stream: OutboundStream, data: Buffer): void {
+    if (data.length > 0) {
+      stream.pending.push(data);
+      stream.pendingBytes += data.length;
+    }
+    this.flushStream(stream);
+  }
+
   private flushStream(stream: OutboundStream): void {
-    let pending = stream.pending;
-    while (pending !== undefined) {
-      const size = Math.min(pending.length, stream.sendWindow, this.sendWindow, this.peerMaxFrameSize);
-      if (size <= 0 && pending.length > 0) {
+    const pending = stream.pending;
+    const hadPending = stream.pendingBytes > 0;
+    while (pending.length > 0) {
+      const head = pending[0]!;
+      const size = Math.min(head.length, stream.sendWindow, this.sendWindow, this.peerMaxFrameSize);
+      if (size <= 0) {
         // Waiting for a WINDOW_UPDATE: on the connection's list when that is the limit.
         if (this.sendWindow <= 0 && !this.blocked.includes(stream)) this.blocked.push(stream);
         break;
       }
-      const end = size === pending.length;
+      const whole = size === head.length;
+      const end = whole && pending.length === 1 && stream.endQueued;
       const frame = Buffer.allocUnsafe(FRAME_HEADER_SIZE + size);
       writeFrameHeader(frame, 0, size, FrameType.DATA, end ? Flag.END_STREAM : 0, stream.id);
-      pending.copy(frame, FRAME_HEADER_SIZE, 0, size);
+      head.copy(frame, FRAME_HEADER_SIZE, 0, size);
       this.write(frame);
       stream.sendWindow -= size;
       this.sendWindow -= size;
-      pending = end ? undefined : pending.subarray(size);
+      stream.pendingBytes -= size;
+      if (whole) pending.shift();
+      else pending[0] = head.subarray(size);
       if (end) stream.localEnded = true;
     }
-    stream.pending = pending;
+    if (pending.length === 0 && stream.endQueued && !stream.localEnded) {
+      // A half-close with nothing left to send: an empty DATA frame needs no window.
+      this.write(encodeFrame(FrameType.DATA, Flag.END_STREAM, stream.id));
+      stream.localEnded = true;
+    }
+    if (hadPending && stream.pendingBytes === 0) stream.handler.onDrained?.();
   }
 
   private write(bytes: Buffer): void {
@@ -305,17 +353,20 @@ export class Http2Connection {
       return;
     }
     const endStream = (frame.flags & Flag.END_STREAM) !== 0;
-    if (!endStream) {
-      stream.recvUnacked += length;
-      if (stream.recvUnacked >= STREAM_WINDOW / 2) {
-        this.write(encodeWindowUpdate(stream.id, stream.recvUnacked));
-        stream.recvWindow += stream.recvUnacked;
-        stream.recvUnacked = 0;
-      }
-    } else {
-      this.endRemote(stream);
-    }
+    if (endStream) this.endRemote(stream);
+    // A pulled stream gets back only the padding now; its reader returns the rest.
+    else this.creditStream(stream, stream.pulled ? length - data.length : length);
     stream.handler.onData(data, endStream);
+  }
+
+  /** Returns receive window to the peer, in WINDOW_UPDATEs of at least half the window. */
+  private creditStream(stream: OutboundStream, bytes: number): void {
+    stream.recvUnacked += bytes;
+    if (stream.recvUnacked >= STREAM_WINDOW / 2) {
+      this.write(encodeWindowUpdate(stream.id, stream.recvUnacked));
+      stream.recvWindow += stream.recvUnacked;
+      stream.recvUnacked = 0;
+    }
   }
 
   private onHeadersFrame(frame: Frame): void {
@@ -389,7 +440,7 @@ export class Http2Connection {
       // HEADER_TABLE_SIZE: our encoder never indexes, so any size suits it.
     }
     this.write(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
-    for (const stream of this.streams.values()) if (stream.pending !== undefined) this.flushStream(stream);
+    for (const stream of this.streams.values()) if (stream.pending.length > 0) this.flushStream(stream);
     // A larger MAX_CONCURRENT_STREAMS may let queued calls start.
     this.options.onStreamClosed(this);
   }
@@ -461,7 +512,8 @@ export class Http2Connection {
 
   private removeStream(stream: OutboundStream): void {
     if (!this.streams.delete(stream.id)) return;
-    stream.pending = undefined;
+    stream.pending = [];
+    stream.pendingBytes = 0;
     if (this.goawayReceived && this.streams.size === 0) {
       this.close();
       return;

@@ -13,9 +13,10 @@ import type {
   UnaryRequest,
   UnaryResponse,
 } from "../transport.js";
-import type { CallDispatcher } from "./call.js";
+import type { CallDispatcher, GrpcCall } from "./call.js";
 import { UnaryCall, encodeMethodPrelude } from "./call.js";
 import { Http2Connection } from "./connection.js";
+import { ServerStreamCall } from "./server-stream-call.js";
 
 export interface NativeTransportOptions {
   /** `host:port`, `[v6]:port` or `dns:///name:port` (every address of the name, round robin). */
@@ -28,8 +29,6 @@ export interface NativeTransportOptions {
   readonly connectTimeoutMs?: number;
   readonly keepaliveMs?: number;
   readonly keepaliveTimeoutMs?: number;
-  /** Serves what this transport does not (streaming calls); closed with it. */
-  readonly fallback: Transport;
 }
 
 const INITIAL_BACKOFF_MS = 250;
@@ -100,7 +99,7 @@ class Subchannel {
 }
 
 /**
- * gRPC unary calls over HTTP/2 spoken directly on `net.Socket` / `tls.connect` (ALPN h2),
+ * gRPC calls (unary and all three streaming kinds) over HTTP/2 spoken directly on `net.Socket` / `tls.connect` (ALPN h2),
  * without node:http2 or @grpc/grpc-js: a per-call cost of a few header bytes and
  * one write. Calls wait in a queue while every connection is at its stream limit or
  * still connecting; with no connection to be had they fail UNAVAILABLE at once.
@@ -114,7 +113,7 @@ export class NativeTransport implements Transport, CallDispatcher {
   private subchannels: Subchannel[] = [];
   private resolving: Promise<void> | undefined;
   private resolveError: string | undefined;
-  private readonly queue = new Set<UnaryCall>();
+  private readonly queue = new Set<GrpcCall>();
   private readonly preludes = new Map<string, Buffer>();
   private next = 0;
   private closed = false;
@@ -151,27 +150,35 @@ export class NativeTransport implements Transport, CallDispatcher {
     });
   }
 
-  // Streaming calls go to the fallback (@grpc/grpc-js) for now.
   serverStream(request: ServerStreamRequest): ResponseStream {
-    return this.options.fallback.serverStream(request);
+    const call = new ServerStreamCall(request, this.preludeFor(request.path), this);
+    call.start();
+    return call;
   }
 
   clientStream(request: StreamRequest): ClientStreamCall {
-    return this.options.fallback.clientStream(request);
+    let call: UnaryCall | undefined;
+    const response = new Promise<UnaryResponse>((resolve, reject) => {
+      call = new UnaryCall(streamOnly(request), this.preludeFor(request.path), this, resolve, reject);
+    });
+    const started = call!;
+    started.start();
+    return { requests: started.requests!, response };
   }
 
   bidiStream(request: StreamRequest): BidiStreamCall {
-    return this.options.fallback.bidiStream(request);
+    const call = new ServerStreamCall(streamOnly(request), this.preludeFor(request.path), this);
+    call.start();
+    return { requests: call.requests!, responses: call };
   }
 
   close(): void {
     this.closed = true;
     for (const subchannel of this.subchannels) subchannel.connection?.close();
     for (const call of [...this.queue]) call.failUnavailable("transport closed");
-    this.options.fallback.close();
   }
 
-  dispatch(call: UnaryCall): void {
+  dispatch(call: GrpcCall): void {
     if (this.closed) {
       call.failUnavailable("transport closed");
       return;
@@ -180,7 +187,7 @@ export class NativeTransport implements Transport, CallDispatcher {
     this.drainQueue();
   }
 
-  withdraw(call: UnaryCall): void {
+  withdraw(call: GrpcCall): void {
     this.queue.delete(call);
   }
 
@@ -255,6 +262,11 @@ export class NativeTransport implements Transport, CallDispatcher {
     }
     return prelude;
   }
+}
+
+/** The request without any `message` a caller's object may carry: the call streams its requests. */
+function streamOnly(request: StreamRequest): StreamRequest {
+  return { path: request.path, metadata: request.metadata, deadline: request.deadline, signal: request.signal };
 }
 
 function parseAddress(address: string): { dns: boolean; host: string; port: number } {

@@ -2,7 +2,6 @@ import test from "ava";
 import fc from "fast-check";
 import { createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
-import { GrpcJsTransport } from "../../../../../src/runtime/backend/grpc-js-transport.js";
 import { FrameType, encodeFrame } from "../../../../../src/runtime/backend/native-transport/frames.js";
 import { HpackWriter } from "../../../../../src/runtime/backend/native-transport/hpack.js";
 import { NativeTransport } from "../../../../../src/runtime/backend/native-transport/native-transport.js";
@@ -55,7 +54,7 @@ test("native transport: fuzzed server frames end every call with a response or a
     await fc.assert(
       fc.asyncProperty(fc.array(frameArb, { maxLength: 12 }), async (frames) => {
         script = Buffer.concat(frames.map((f) => encodeFrame(f.type, f.flags, f.streamId, f.payload)));
-        const native = new NativeTransport({ address, fallback: new GrpcJsTransport({ address }) });
+        const native = new NativeTransport({ address });
         try {
           const calls = [1, 2].map((i) =>
             native.unary({ path: "/f.S/M", message: Buffer.from([i]), metadata: [], deadline: Date.now() + 2000, signal: undefined }).then(

@@ -21,7 +21,7 @@ interface Context {
 const test = anyTest as TestFn<Context>;
 
 function nativeFor(address: string, options: Partial<ConstructorParameters<typeof NativeTransport>[0]> = {}): NativeTransport {
-  return new NativeTransport({ address, fallback: new GrpcJsTransport({ address }), ...options });
+  return new NativeTransport({ address, ...options });
 }
 
 test.before(async (t) => {

@@ -3,7 +3,6 @@ import { constants, createServer } from "node:http2";
 import type { Http2Server, Http2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream, Settings } from "node:http2";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
-import { GrpcJsTransport } from "../../../../../src/runtime/backend/grpc-js-transport.js";
 import { percentDecode } from "../../../../../src/runtime/backend/native-transport/grpc-status.js";
 import { NativeTransport } from "../../../../../src/runtime/backend/native-transport/native-transport.js";
 import { BackendStatusError } from "../../../../../src/runtime/backend/transport.js";
@@ -61,7 +60,7 @@ const request = (message: string | Buffer, extra: Partial<UnaryRequest> = {}): U
 };
 
 function nativeFor(address: string, options: Partial<ConstructorParameters<typeof NativeTransport>[0]> = {}): NativeTransport {
-  return new NativeTransport({ address, fallback: new GrpcJsTransport({ address }), ...options });
+  return new NativeTransport({ address, ...options });
 }
 
 async function statusOf(promise: Promise<unknown>): Promise<BackendStatusError> {

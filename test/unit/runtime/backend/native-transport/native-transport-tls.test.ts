@@ -2,7 +2,6 @@ import test from "ava";
 import * as grpc from "@grpc/grpc-js";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { GrpcJsTransport } from "../../../../../src/runtime/backend/grpc-js-transport.js";
 import { NativeTransport } from "../../../../../src/runtime/backend/native-transport/native-transport.js";
 import { BackendStatusError } from "../../../../../src/runtime/backend/transport.js";
 import type { UnaryRequest } from "../../../../../src/runtime/backend/transport.js";
@@ -59,13 +58,12 @@ const tlsTest = hasOpenssl ? test : test.skip;
 tlsTest("native transport: TLS with ALPN h2 and a trusted CA; untrusted certificate is UNAVAILABLE", async (t) => {
   const { cert, key, cleanup } = makeCertificate();
   const server = await startTlsEcho(cert, key, false);
-  const trusted = new NativeTransport({ address: server.address, tls: { ca: cert }, fallback: new GrpcJsTransport({ address: server.address }) });
+  const trusted = new NativeTransport({ address: server.address, tls: { ca: cert } });
   const named = new NativeTransport({
     address: server.address,
     tls: { ca: cert, serverName: "backend.test" },
-    fallback: new GrpcJsTransport({ address: server.address }),
   });
-  const untrusted = new NativeTransport({ address: server.address, tls: {}, fallback: new GrpcJsTransport({ address: server.address }) });
+  const untrusted = new NativeTransport({ address: server.address, tls: {} });
   try {
     t.is(Buffer.from((await trusted.unary(request("secure"))).message).toString(), "secure");
     t.is(Buffer.from((await named.unary(request("named"))).message).toString(), "named");
@@ -88,8 +86,8 @@ tlsTest("native transport: TLS with ALPN h2 and a trusted CA; untrusted certific
 tlsTest("native transport: mTLS presents the client certificate", async (t) => {
   const { cert, key, cleanup } = makeCertificate();
   const server = await startTlsEcho(cert, key, true);
-  const withCert = new NativeTransport({ address: server.address, tls: { ca: cert, cert, key }, fallback: new GrpcJsTransport({ address: server.address }) });
-  const withoutCert = new NativeTransport({ address: server.address, tls: { ca: cert }, fallback: new GrpcJsTransport({ address: server.address }) });
+  const withCert = new NativeTransport({ address: server.address, tls: { ca: cert, cert, key } });
+  const withoutCert = new NativeTransport({ address: server.address, tls: { ca: cert } });
   try {
     t.is(Buffer.from((await withCert.unary(request("mutual"))).message).toString(), "mutual");
     const error = await withoutCert.unary(request("x")).then(
