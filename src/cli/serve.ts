@@ -14,6 +14,7 @@ import { createTransport } from "../runtime/backend/native-transport/create-tran
 import { guardTransport } from "../runtime/backend/guarded-transport.js";
 import type { Transport } from "../runtime/backend/transport.js";
 import { GatewayMetrics } from "../runtime/ops/metrics.js";
+import { TurnBatchedDestination } from "../runtime/ops/log-destination.js";
 import { announceListening, isClusterWorker } from "../runtime/ops/cluster-ipc.js";
 import { BackendReadiness } from "../runtime/ops/readiness.js";
 import { createTracing } from "../runtime/ops/tracing.js";
@@ -31,9 +32,6 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 // How often Node looks for connections past those timeouts (its default, 30s, lets a slowloris linger).
 const TIMEOUT_CHECK_MS = 1_000;
-// Log lines wait at most this long, or until this many bytes are buffered, before one write.
-const LOG_BUFFER_BYTES = 8 * 1024; // sonic-boom wants it below its 16 KiB maxWrite
-const LOG_FLUSH_MS = 200;
 
 /**
  * `protogate serve`: the composition root. Resolves to the exit code once a SIGTERM or
@@ -44,11 +42,9 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   // Same data either way: the committed generated/ or the generator run in memory.
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
   // Under `--workers N` each line names the worker (its pid) that wrote it.
-  // Access-log lines are buffered (up to LOG_BUFFER_BYTES, or LOG_FLUSH_MS at the latest) and
-  // written asynchronously: one write(2) per request cost ~35 µs of the ~108 µs per GetBook.
-  const logDestination = pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES });
-  const logFlush = setInterval(() => logDestination.flush(), LOG_FLUSH_MS);
-  logFlush.unref();
+  // One asynchronous write per event-loop turn at most (log-destination.ts), never a blocking
+  // write(2) per line: that cost ~35 µs of the ~108 µs of a GetBook.
+  const logDestination = new TurnBatchedDestination(pino.destination({ fd: 1, sync: false }));
   const logger = pino({ level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined }, logDestination);
   const codecs = createCodecRegistry(table.types, config.json);
 
@@ -201,7 +197,6 @@ export async function runServe(flags: CommandFlags): Promise<number> {
           .finally(() => {
             logger.info({ msg: "stopped" });
             // Every buffered line is written before the exit.
-            clearInterval(logFlush);
             logger.flush(() => resolve(ExitCode.OK));
           });
       });
