@@ -8,6 +8,7 @@ import { NativeTransport } from "../../src/runtime/backend/native-transport/nati
 import { BackendStatusError } from "../../src/runtime/backend/transport.js";
 import type { MetadataPairs, ResponseStream, ServerStreamRequest, Transport } from "../../src/runtime/backend/transport.js";
 import { BUNDLED_DIR } from "../helpers/paths.js";
+import { drainedOrCancelled, rawMethod } from "../helpers/raw-grpc.js";
 
 // Streaming calls over the native transport against real @grpc/grpc-js servers (and
 // node:http2 servers for what grpc-js never does on purpose).
@@ -15,7 +16,6 @@ import { BUNDLED_DIR } from "../helpers/paths.js";
 const PATH = "/test.Stream/Messages";
 const UPLOAD = "/test.Stream/Upload";
 const CHAT = "/test.Stream/Chat";
-const identity = (value: Buffer): Buffer => value;
 const MiB = 1024 * 1024;
 
 /** What the test server does for one call; sent as the JSON request message. */
@@ -78,17 +78,8 @@ async function startServer(): Promise<Server> {
     server,
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
-  const method = (path: string, requestStream: boolean, responseStream: boolean): grpc.MethodDefinition<Buffer, Buffer> => ({
-    path,
-    requestStream,
-    responseStream,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  });
   server.addService(
-    { Messages: method(PATH, false, true), Upload: method(UPLOAD, true, false), Chat: method(CHAT, true, true) },
+    { Messages: rawMethod(PATH, false, true), Upload: rawMethod(UPLOAD, true, false), Chat: rawMethod(CHAT, true, true) },
     {
       // Metadata steers it: "tag" names the call, "pause" starts it not reading,
       // "answer-after" answers after that many messages without waiting for the end.
@@ -158,15 +149,7 @@ async function startServer(): Promise<Server> {
               state.paced.written = i + 1;
               if (!ok) {
                 state.paced.blocked = true;
-                await new Promise<void>((resolve) => {
-                  const done = (): void => {
-                    call.off("drain", done);
-                    call.off("cancelled", done);
-                    resolve();
-                  };
-                  call.once("drain", done);
-                  call.once("cancelled", done);
-                });
+                await drainedOrCancelled(call);
                 state.paced.blocked = false;
               }
             } else if (i % 64 === 63) {

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import { BUNDLED_DIR } from "./paths.js";
+import { rawMethod } from "./raw-grpc.js";
 
 export interface EchoCall {
   readonly path: string;
@@ -16,7 +17,6 @@ export interface EchoBackend {
   stop(): Promise<void>;
 }
 
-const identity = (value: Buffer): Buffer => value;
 
 /**
  * A real gRPC server on 127.0.0.1:0 that answers every method in `paths` with the
@@ -33,15 +33,7 @@ export async function startEchoBackend(paths: readonly string[]): Promise<EchoBa
   const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const path of paths) {
-    definition[path] = {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: identity,
-      responseDeserialize: identity,
-    };
+    definition[path] = rawMethod(path, false, false);
     implementation[path] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       calls.push({ path, metadata: call.metadata, request: call.request });
       const header = first(call.metadata, "reply-header");

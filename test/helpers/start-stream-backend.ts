@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { BUNDLED_DIR } from "./paths.js";
+import { drainedOrCancelled } from "./raw-grpc.js";
 
 export const STREAM_PROTOS = fileURLToPath(new URL("../../../test/fixtures/streaming/", import.meta.url));
 
@@ -84,15 +85,7 @@ export async function startStreamBackend(): Promise<StreamBackend> {
           if (!written) {
             // A well-behaved backend: wait until gRPC flow control lets it send more.
             log(`Count blocked after ${i}`);
-            await new Promise<void>((resolve) => {
-              const done = (): void => {
-                call.off("drain", done);
-                call.off("cancelled", done);
-                resolve();
-              };
-              call.once("drain", done);
-              call.once("cancelled", done);
-            });
+            await drainedOrCancelled(call);
           }
         }
         if (failCode !== 0 && failAfter >= n) {

@@ -5,6 +5,7 @@ import { GrpcJsTransport } from "../../../../src/runtime/backend/grpc-js-transpo
 import { NativeTransport } from "../../../../src/runtime/backend/native-transport/native-transport.js";
 import { BackendStatusError } from "../../../../src/runtime/backend/transport.js";
 import type { MetadataPairs, Transport } from "../../../../src/runtime/backend/transport.js";
+import { rawMethod } from "../../../helpers/raw-grpc.js";
 
 // Each transport returns only the backend's application metadata: what node:http2 and
 // gRPC put among the headers and trailers (content-type, date, grpc-status, …) stays out.
@@ -12,7 +13,6 @@ import type { MetadataPairs, Transport } from "../../../../src/runtime/backend/t
 const UNARY = "/test.Meta/Unary";
 const STREAM = "/test.Meta/Stream";
 const CLIENT = "/test.Meta/Client";
-const identity = (value: Buffer): Buffer => value;
 
 interface Context {
   readonly server: grpc.Server;
@@ -38,17 +38,8 @@ function answer(call: grpc.ServerWritableStream<Buffer, Buffer> | grpc.ServerUna
 
 test.before(async (t) => {
   const server = new grpc.Server();
-  const method = (path: string, requestStream: boolean, responseStream: boolean): grpc.MethodDefinition<Buffer, Buffer> => ({
-    path,
-    requestStream,
-    responseStream,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  });
   server.addService(
-    { Unary: method(UNARY, false, false), Stream: method(STREAM, false, true), Client: method(CLIENT, true, false) },
+    { Unary: rawMethod(UNARY, false, false), Stream: rawMethod(STREAM, false, true), Client: rawMethod(CLIENT, true, false) },
     {
       Unary: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const fail = call.request.toString() === "fail";
