@@ -65,7 +65,12 @@ export class DirectLane {
     if (this.options.reservedPaths.has(rawPath) || this.options.reservedPrefixes.some((prefix) => rawPath.startsWith(prefix))) return false;
     const found = this.matcher.lookup(method, rawPath);
     if (found.kind !== "match" || !this.accepted.has(found.target)) return false;
-    void this.serve(req, res, found.target, found.values, rawPath, queryAt < 0 ? "" : url.slice(queryAt + 1));
+    this.serve(req, res, found.target, found.values, rawPath, queryAt < 0 ? "" : url.slice(queryAt + 1)).catch((reason: unknown) => {
+      // Only writing the answer itself can fail here (serve turns every other failure into a
+      // Status): never an unhandled rejection, which would end the process.
+      this.options.logger.error({ err: reason }, "cannot write the answer");
+      res.destroy();
+    });
     return true;
   }
 
