@@ -8,6 +8,9 @@ import { Code } from "./errors/gateway-error.js";
 import type { GatewayMetrics } from "./ops/metrics.js";
 import { etagOf, matchesIfNoneMatch } from "./policy/cache.js";
 import type { PolicyLayer } from "./policy/policy-layer.js";
+import { authenticate } from "./policy/auth.js";
+import type { Verified } from "./policy/auth.js";
+import { checkRateLimit } from "./policy/rate-limit.js";
 import { logRequest, requestIdFrom } from "./request-context.js";
 import type { RouteMatcher } from "./router/route-matcher.js";
 import { headerOf } from "./request-header.js";
@@ -29,13 +32,13 @@ export interface DirectLaneOptions {
 const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
- * The direct lane: a unary JSON binding whose method has no auth, rate limit or cache is
- * served straight off node:http, past Koa's context objects and the middleware chain,
- * which together cost about as much as the rest of such a request. Everything else
- * (ops routes, docs, HEAD and OPTIONS, policies, streaming, HttpBody, no match) is left to
- * the Koa app. Both lanes share the matcher, exchangeUnary, the error answer, the access
- * log and the metrics, so the answer does not depend on which lane served it; the
- * whole e2e suite runs through this lane for such bindings.
+ * The direct lane: a unary JSON binding whose method has no cache rule is served straight
+ * off node:http, past Koa's context objects and the middleware chain, which together cost
+ * about as much as the rest of such a request. Everything else (ops routes, docs, HEAD and
+ * OPTIONS, cached methods, streaming, HttpBody, no match) is left to the Koa app. Both
+ * lanes share the matcher, the auth and rate-limit steps, exchangeUnary, the error answer,
+ * the access log and the metrics, so the answer does not depend on which lane served it;
+ * the whole e2e suite runs through this lane for such bindings.
  *
  * The gateway turns the lane off when CORS or tracing is configured: those wrap every answer.
  */
@@ -52,7 +55,7 @@ export class DirectLane {
   ) {
     this.addresses = new ClientAddressResolver(options.trustedProxies);
     this.logAccess = options.logger.isLevelEnabled("info");
-    this.accepted = new Set(routes.filter((route) => route.kind === "unary" && !hasPolicy(route, options.policy)));
+    this.accepted = new Set(routes.filter((route) => route.kind === "unary" && !isCached(route, options.policy)));
   }
 
   /** Serves the request and returns true, or returns false (untouched) for the Koa app to serve. */
@@ -90,9 +93,21 @@ export class DirectLane {
     let grpcCode: number;
     let backendMs: number | undefined;
     let body: string;
+    let subject: string | undefined;
     try {
+      // The policy steps in the Koa chain's order: auth, then the rate limit (which may key on `sub`).
+      const layer = this.options.policy;
+      let verified: Verified | undefined;
+      if (layer !== undefined) {
+        verified = await authenticate(layer, route, headerOf(req, "authorization"), requestId, this.options.logger);
+        subject = verified?.subject;
+        const limit = await checkRateLimit(layer, this.addresses, route, req, subject);
+        for (const [name, value] of limit.headers) headers.push(name, value);
+        if (limit.rejection !== undefined) throw limit.rejection;
+      }
       const bodyText = route.request.body === undefined ? undefined : await readBodyText(req, this.options.maxBodySize);
-      const outcome = await exchangeUnary(route, req, res, { requestId, pathValues, rawQuery, bodyText }, this.addresses, this.options.codecs);
+      const input = { requestId, pathValues, rawQuery, bodyText, claims: verified?.claims, subject };
+      const outcome = await exchangeUnary(route, req, res, input, this.addresses, this.options.codecs);
       backendMs = outcome.backendMs;
       for (const [name, value] of outcome.headers) headers.push(name, value);
       if (outcome.error !== undefined) throw outcome.error;
@@ -126,14 +141,13 @@ export class DirectLane {
     done?.(route.method.name, status, grpcCode);
     if (this.logAccess) {
       logRequest(this.options.logger, this.addresses, req, {
-        requestId, path, route, status, grpcCode, started, backendMs, sub: undefined,
+        requestId, path, route, status, grpcCode, started, backendMs, sub: subject,
       });
     }
   }
 }
 
-/** Auth, a rate limit or a cache: the Koa chain's policy middleware must see the request. */
-function hasPolicy(route: CompiledRoute, policy: PolicyLayer | undefined): boolean {
-  const rules = policy?.policies.get(route.method.name);
-  return rules !== undefined && (rules.auth !== undefined || rules.rateLimit !== undefined || rules.cache !== undefined);
+/** A cache rule: hits, misses and stores stay with the Koa chain's responseCache. */
+function isCached(route: CompiledRoute, policy: PolicyLayer | undefined): boolean {
+  return policy?.policies.get(route.method.name)?.cache !== undefined;
 }

@@ -2,6 +2,7 @@ import anyTest from "ava";
 import type { TestFn } from "ava";
 import { gzipSync } from "node:zlib";
 import { startEchoGateway } from "../helpers/echo-gateway.js";
+import { now, signJwt } from "../helpers/sign-jwt.js";
 import type { EchoGateway } from "../helpers/echo-gateway.js";
 
 /**
@@ -17,10 +18,26 @@ interface Lanes {
 }
 const test = anyTest as TestFn<Lanes>;
 
+// Policies on two methods, the same for both gateways: DeleteThing needs a token with a
+// scope, GetLiteral allows 2 calls a minute per client.
+const SECRET = "direct-lane-e2e-secret-0123456789";
+const POLICIES = [
+  "json: { emitUnpopulated: false }",
+  "auth:",
+  "  providers:",
+  `    - { id: main, secret: ${SECRET} }`,
+  "rules:",
+  '  - selector: "e2e.v1.EchoService.DeleteThing"',
+  "    auth: { scopes: [things.delete] }",
+  '  - selector: "e2e.v1.EchoService.GetLiteral"',
+  "    rateLimit: { requests: 2, per: 60s }",
+  "",
+].join("\n");
+
 test.before(async (t) => {
   const [direct, koa] = await Promise.all([
-    startEchoGateway(),
-    startEchoGateway("json: { emitUnpopulated: false }\ncors: { origins: ['https://app.example'] }\n"),
+    startEchoGateway(POLICIES),
+    startEchoGateway(`${POLICIES}cors: { origins: ['https://app.example'] }\n`),
   ]);
   t.context = { direct, koa };
 });
@@ -29,6 +46,7 @@ test.after.always(async (t) => {
 });
 
 const IGNORED = new Set(["date", "vary", "connection", "keep-alive"]);
+const token = (scope: string): string => `Bearer ${signJwt({ alg: "HS256" }, { sub: "ada", scope, exp: now(600) }, SECRET)}`;
 
 interface Answer {
   readonly status: number;
@@ -55,7 +73,6 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly method: string; rea
   { name: "POST gzip body", method: "POST", path: "/v1/things", headers: { ...JSON_HEADERS, "content-encoding": "gzip" }, body: gzipSync('{"id":"z"}'), status: 200 },
   { name: "PUT body field", method: "PUT", path: "/v1/things/abc/nested", headers: JSON_HEADERS, body: '{"name":"n"}', status: 200 },
   { name: "PATCH fills the mask", method: "PATCH", path: "/v1/things/abc", headers: JSON_HEADERS, body: '{"i32":1,"nested":{"name":"q"}}', status: 200 },
-  { name: "DELETE answers Empty", method: "DELETE", path: "/v1/things/abc", status: 200 },
   { name: "bad query value names the parameter", method: "GET", path: "/v1/things/abc?i32=seven", status: 400 },
   { name: "malformed JSON body", method: "POST", path: "/v1/things", headers: JSON_HEADERS, body: '{"id":', status: 400 },
   { name: "unknown body field", method: "POST", path: "/v1/things", headers: JSON_HEADERS, body: '{"nope":1}', status: 400 },
@@ -67,6 +84,10 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly method: string; rea
   { name: "no route", method: "GET", path: "/v1/nothing", status: 404 },
   { name: "wrong method", method: "PUT", path: "/v1/things/abc", status: 405 },
   { name: "HEAD on a GET binding", method: "HEAD", path: "/v1/things/abc", status: 200 },
+  { name: "auth: no token", method: "DELETE", path: "/v1/things/abc", status: 401 },
+  { name: "auth: not a JWT", method: "DELETE", path: "/v1/things/abc", headers: { authorization: "Bearer nope" }, status: 401 },
+  { name: "auth: token without the scope", method: "DELETE", path: "/v1/things/abc", headers: { authorization: token("things.read") }, status: 403 },
+  { name: "auth: token with the scope; DELETE answers Empty", method: "DELETE", path: "/v1/things/abc", headers: { authorization: token("things.delete") }, status: 200 },
   { name: "client request id not a sane token is replaced", method: "GET", path: "/v1/things/abc", headers: { "x-request-id": "a b" }, status: 200 },
 ];
 
@@ -119,4 +140,25 @@ test("direct lane: a client that goes away is logged as 499 CANCELLED on both la
     t.is(line?.status, 499, name);
     t.is(line?.grpcCode, 1, name);
   }
+});
+
+test("direct lane: a rate-limited method answers as on the Koa chain, 429 with RateLimit-* and Retry-After at the third call", async (t) => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const [direct, koa] = await Promise.all(
+      [t.context.direct, t.context.koa].map((lane) => send(lane.url, "GET", "/v1/things/special", {})),
+    );
+    statuses.push(direct!.status);
+    // Seconds left in the window: read on each gateway at a slightly different moment.
+    for (const answer of [direct!, koa!]) {
+      t.regex(answer.headers["ratelimit-reset"] ?? "", /^\d+$/);
+      delete answer.headers["ratelimit-reset"];
+      if (answer.status === 429) {
+        t.regex(answer.headers["retry-after"] ?? "", /^\d+$/);
+        delete answer.headers["retry-after"];
+      }
+    }
+    t.deepEqual(direct, koa);
+  }
+  t.deepEqual(statuses, [200, 200, 429]);
 });

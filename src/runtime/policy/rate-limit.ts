@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Middleware } from "koa";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -8,6 +9,7 @@ import { ClientAddressResolver } from "../client-address.js";
 import { isClusterWorker } from "../ops/cluster-ipc.js";
 import type { CompiledRoute } from "../compiled-route.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
+import { headerOf } from "../request-header.js";
 import { requestState } from "../request-state.js";
 import type { PolicyLayer } from "./policy-layer.js";
 import { OutageLog, withinTimeout } from "./store-outage.js";
@@ -95,33 +97,57 @@ export function rateLimit(layer: PolicyLayer, trustedProxies: readonly string[])
   const addresses = new ClientAddressResolver(trustedProxies);
   return async (ctx, next) => {
     const state = requestState(ctx);
-    const route = state.route as CompiledRoute;
-    const rule = layer.policies.get(route.method.name)?.rateLimit;
-    if (rule === undefined) return next();
-    const ip = (): string => `ip:${addresses.resolve(ctx.socket.remoteAddress ?? "", ctx.get("x-forwarded-for") || undefined).clientIp}`;
-    let key: string;
-    if (rule.key.kind === "sub") key = state.subject === undefined ? ip() : `sub:${state.subject}`;
-    else if (rule.key.kind === "header") {
-      const value = ctx.get(rule.key.name);
-      key = value === "" ? ip() : `header:${value}`;
-    } else key = ip();
-
-    const decision = await layer.rateLimits.consume(route.method.name, key);
-    if (decision?.kind === "store-error") layer.metrics?.recordRateLimitStoreError(decision.policy);
-    if (decision === undefined || decision.kind === "store-error") {
-      if (decision?.policy === "deny") throw new GatewayError(Code.UNAVAILABLE, "rate limit store unavailable; try again later");
-      return next();
-    }
-    const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
-    ctx.set("RateLimit-Limit", String(decision.limit));
-    ctx.set("RateLimit-Remaining", String(decision.remaining));
-    ctx.set("RateLimit-Reset", String(resetSeconds));
-    if (decision.kind === "limited") {
-      layer.metrics?.recordRateLimitRejection(route.method.name);
-      throw new GatewayError(Code.RESOURCE_EXHAUSTED, `rate limit exceeded: ${rule.requests} requests per ${rule.perMs / 1000}s`, {
-        headers: { "Retry-After": String(resetSeconds) },
-      });
-    }
+    const outcome = await checkRateLimit(layer, addresses, state.route as CompiledRoute, ctx.req, state.subject);
+    for (const [name, value] of outcome.headers) ctx.set(name, value);
+    if (outcome.rejection !== undefined) throw outcome.rejection;
     return next();
+  };
+}
+
+/** The RateLimit-* headers for the answer, and the error when the request may not pass. */
+export interface RateLimitOutcome {
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly rejection: GatewayError | undefined;
+}
+
+const NO_LIMIT: RateLimitOutcome = { headers: [], rejection: undefined };
+
+/** The rate-limit step of one request, shared by the Koa chain and the direct lane. */
+export async function checkRateLimit(
+  layer: PolicyLayer,
+  addresses: ClientAddressResolver,
+  target: CompiledRoute,
+  req: IncomingMessage,
+  subject: string | undefined,
+): Promise<RateLimitOutcome> {
+  const rule = layer.policies.get(target.method.name)?.rateLimit;
+  if (rule === undefined) return NO_LIMIT;
+  const ip = (): string => `ip:${addresses.resolve(req.socket.remoteAddress ?? "", headerOf(req, "x-forwarded-for")).clientIp}`;
+  let key: string;
+  if (rule.key.kind === "sub") key = subject === undefined ? ip() : `sub:${subject}`;
+  else if (rule.key.kind === "header") {
+    const value = headerOf(req, rule.key.name);
+    key = value === undefined ? ip() : `header:${value}`;
+  } else key = ip();
+
+  const decision = await layer.rateLimits.consume(target.method.name, key);
+  if (decision?.kind === "store-error") layer.metrics?.recordRateLimitStoreError(decision.policy);
+  if (decision === undefined || decision.kind === "store-error") {
+    if (decision?.policy === "deny") return { headers: [], rejection: new GatewayError(Code.UNAVAILABLE, "rate limit store unavailable; try again later") };
+    return NO_LIMIT;
+  }
+  const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+  const headers: Array<readonly [string, string]> = [
+    ["RateLimit-Limit", String(decision.limit)],
+    ["RateLimit-Remaining", String(decision.remaining)],
+    ["RateLimit-Reset", String(resetSeconds)],
+  ];
+  if (decision.kind !== "limited") return { headers, rejection: undefined };
+  layer.metrics?.recordRateLimitRejection(target.method.name);
+  return {
+    headers,
+    rejection: new GatewayError(Code.RESOURCE_EXHAUSTED, `rate limit exceeded: ${rule.requests} requests per ${rule.perMs / 1000}s`, {
+      headers: { "Retry-After": String(resetSeconds) },
+    }),
   };
 }
