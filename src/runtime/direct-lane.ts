@@ -96,11 +96,15 @@ export class DirectLane {
     let subject: string | undefined;
     try {
       // The policy steps in the Koa chain's order: auth, then the rate limit (which may key on `sub`).
+      // (Open methods skip both without an await.)
       const layer = this.options.policy;
+      const rules = layer?.policies.get(route.method.name);
       let verified: Verified | undefined;
-      if (layer !== undefined) {
+      if (layer !== undefined && rules?.auth !== undefined) {
         verified = await authenticate(layer, route, headerOf(req, "authorization"), requestId, this.options.logger);
         subject = verified?.subject;
+      }
+      if (layer !== undefined && rules?.rateLimit !== undefined) {
         const limit = await checkRateLimit(layer, this.addresses, route, req, subject);
         for (const [name, value] of limit.headers) headers.push(name, value);
         if (limit.rejection !== undefined) throw limit.rejection;
