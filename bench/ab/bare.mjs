@@ -1,0 +1,21 @@
+// Bare pass-through floor for GetBook: node:http + NativeTransport + protogate's codec; no routing, Koa, policies, log or metrics.
+import { createServer } from "node:http";
+import { buildApi } from "../../dist/src/cli/build-table.js";
+import { configFromFlags } from "../../dist/src/cli/config-from-flags.js";
+import { createCodecRegistry } from "../../dist/src/codec/index.js";
+import { NativeTransport } from "../../dist/src/runtime/backend/native-transport/native-transport.js";
+const config = configFromFlags({ protoPaths: ["/tmp/benchprotos"], backend: "127.0.0.1:19090" });
+const { table } = buildApi(config);
+const codecs = createCodecRegistry(table.types, config.json);
+const method = table.methods.find((m) => m.name.endsWith(".GetBook"));
+const req = codecs.message(method.requestType), res = codecs.message(method.responseType);
+const transport = new NativeTransport({ address: "127.0.0.1:19090", connectionsPerAddress: Number(process.env.CONNS ?? 1) });
+createServer((request, response) => {
+  const parts = request.url.split("/"); // /v1/shelves/{shelf}/books/{book}
+  const message = req.mergeParts([req.fieldFromText(["shelf"], [parts[3]], "path", "shelf"), req.fieldFromText(["book"], [parts[5]], "path", "book")]);
+  transport.unary({ path: method.grpcPath, message, metadata: [], deadline: undefined, signal: undefined }).then((r) => {
+    const body = res.toJson(r.message);
+    response.writeHead(200, ["Content-Type", "application/json; charset=utf-8", "Content-Length", Buffer.byteLength(body)]);
+    response.end(body);
+  }, () => { response.statusCode = 502; response.end(); });
+}).listen(18084, "127.0.0.1");
