@@ -105,7 +105,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   });
 
   let ready = true;
-  const gateway = createGateway({
+  const handle = createGateway({
     table,
     codecs,
     openapi,
@@ -125,7 +125,6 @@ export async function runServe(flags: CommandFlags): Promise<number> {
 
   // Responses not yet started when shutdown begins (and any on a reused connection after it)
   // say Connection: close, so keep-alive sockets end with their last answer instead of idling.
-  const handle = gateway.handle;
   const unanswered = new Set<ServerResponse>();
   let stopping = false;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

@@ -11,7 +11,8 @@ import type { PolicyLayer } from "./policy/policy-layer.js";
 import { authenticate } from "./policy/auth.js";
 import type { Verified } from "./policy/auth.js";
 import { checkRateLimit } from "./policy/rate-limit.js";
-import { logRequest, requestIdFrom } from "./request-context.js";
+import type { MethodPolicy } from "./policy/resolve-policy.js";
+import { CLIENT_CLOSED, clientClosedFirst, logRequest, requestIdFrom } from "./request-context.js";
 import type { RouteMatcher } from "./router/route-matcher.js";
 import { headerOf } from "./request-header.js";
 import { readBodyText } from "./transcode/read-body.js";
@@ -45,8 +46,8 @@ const JSON_TYPE = "application/json; charset=utf-8";
 export class DirectLane {
   private readonly addresses: ClientAddressResolver;
   private readonly logAccess: boolean;
-  /** The bindings this lane serves, decided once at start-up. */
-  private readonly accepted: ReadonlySet<CompiledRoute>;
+  /** The bindings this lane serves, with their method's policy, resolved once at start-up. */
+  private readonly accepted: ReadonlyMap<CompiledRoute, MethodPolicy | undefined>;
 
   constructor(
     routes: readonly CompiledRoute[],
@@ -55,7 +56,13 @@ export class DirectLane {
   ) {
     this.addresses = new ClientAddressResolver(options.trustedProxies);
     this.logAccess = options.logger.isLevelEnabled("info");
-    this.accepted = new Set(routes.filter((route) => route.kind === "unary" && !isCached(route, options.policy)));
+    const accepted = new Map<CompiledRoute, MethodPolicy | undefined>();
+    for (const route of routes) {
+      const rules = options.policy?.policies.get(route.method.name);
+      // A cache rule keeps the method on the Koa chain: hits, misses and stores are responseCache's.
+      if (route.kind === "unary" && rules?.cache === undefined) accepted.set(route, rules);
+    }
+    this.accepted = accepted;
   }
 
   /** Serves the request and returns true, or returns false (untouched) for the Koa app to serve. */
@@ -68,7 +75,7 @@ export class DirectLane {
     if (this.options.reservedPaths.has(rawPath) || this.options.reservedPrefixes.some((prefix) => rawPath.startsWith(prefix))) return false;
     const found = this.matcher.lookup(method, rawPath);
     if (found.kind !== "match" || !this.accepted.has(found.target)) return false;
-    this.serve(req, res, found.target, found.values, rawPath, queryAt < 0 ? "" : url.slice(queryAt + 1)).catch((reason: unknown) => {
+    this.serve(req, res, found.target, this.accepted.get(found.target), found.values, rawPath, queryAt < 0 ? "" : url.slice(queryAt + 1)).catch((reason: unknown) => {
       // Only writing the answer itself can fail here (serve turns every other failure into a
       // Status): never an unhandled rejection, which would end the process.
       this.options.logger.error({ err: reason }, "cannot write the answer");
@@ -81,6 +88,7 @@ export class DirectLane {
     req: IncomingMessage,
     res: ServerResponse,
     route: CompiledRoute,
+    rules: MethodPolicy | undefined,
     pathValues: readonly string[],
     path: string,
     rawQuery: string,
@@ -98,7 +106,6 @@ export class DirectLane {
       // The policy steps in the Koa chain's order: auth, then the rate limit (which may key on `sub`).
       // (Open methods skip both without an await.)
       const layer = this.options.policy;
-      const rules = layer?.policies.get(route.method.name);
       let verified: Verified | undefined;
       if (layer !== undefined && rules?.auth !== undefined) {
         verified = await authenticate(layer, route, headerOf(req, "authorization"), requestId, this.options.logger);
@@ -135,8 +142,8 @@ export class DirectLane {
       body = error.toJson();
       for (const [name, value] of Object.entries(error.headers)) headers.push(name, value);
     }
-    if (res.destroyed) {
-      status = 499; // the client went away first (nginx's "client closed request")
+    if (clientClosedFirst(res)) {
+      status = CLIENT_CLOSED;
     } else {
       if (status !== 304) headers.push("Content-Type", JSON_TYPE, "Content-Length", Buffer.byteLength(body));
       res.writeHead(status, headers);
@@ -149,9 +156,4 @@ export class DirectLane {
       });
     }
   }
-}
-
-/** A cache rule: hits, misses and stores stay with the Koa chain's responseCache. */
-function isCached(route: CompiledRoute, policy: PolicyLayer | undefined): boolean {
-  return policy?.policies.get(route.method.name)?.cache !== undefined;
 }

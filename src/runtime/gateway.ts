@@ -50,12 +50,8 @@ export interface GatewayOptions extends RouteResolvers {
   readonly policy?: PolicyLayer;
 }
 
-export interface Gateway {
-  /** The Koa app (ops, policies, streaming, errors of routing): what `handle` does not serve directly. */
-  readonly app: Koa;
-  /** The request listener for node:http / node:https. */
-  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
-}
+/** The request listener for node:http / node:https. */
+export type Gateway = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The request listener: unary JSON bindings without policy take the direct lane
@@ -100,16 +96,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const koa = app.callback();
   // CORS and tracing wrap every answer, so with either configured all requests go through Koa.
-  if (options.cors !== undefined || options.tracing !== undefined) return { app, handle: (req, res) => void koa(req, res) };
+  if (options.cors !== undefined || options.tracing !== undefined) return (req, res) => void koa(req, res);
   const direct = new DirectLane(routes, matcher, {
     ...options,
     reservedPaths: new Set([...OPS_PATHS, DOCS_PREFIX]),
     reservedPrefixes: [`${DOCS_PREFIX}/`],
   });
-  return {
-    app,
-    handle: (req, res) => {
-      if (!direct.tryServe(req, res)) void koa(req, res);
-    },
+  return (req, res) => {
+    if (!direct.tryServe(req, res)) void koa(req, res);
   };
 }

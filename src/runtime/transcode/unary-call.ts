@@ -34,7 +34,7 @@ export function unaryCall(options: CallOptions): Middleware {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
     const bodyText = route.request.body === undefined ? undefined : await bodyTextOf(ctx, options.maxBodySize);
-    const outcome = await exchangeUnary(route, ctx.req, ctx.res, { ...state, bodyText }, addresses, options.codecs);
+    const outcome = await exchangeUnary(route, ctx.req, ctx.res, { requestId: state.requestId, pathValues: state.pathValues, rawQuery: state.rawQuery, claims: state.claims, subject: state.subject, bodyText }, addresses, options.codecs);
     state.backendMs = outcome.backendMs;
     for (const [name, value] of outcome.headers) ctx.append(name, value);
     if (outcome.error !== undefined) throw outcome.error;
