@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { CompiledRoute } from "./compiled-route.js";
 import { ClientAddressResolver } from "./client-address.js";
@@ -31,8 +31,8 @@ export function requestContext(logger: Logger, trustedProxies: readonly string[]
           requestId: state.requestId,
           path: ctx.path,
           route: state.route,
-          // A client gone before its answer: Koa never sets a status then (metrics say the same).
-          status: ctx.res.destroyed && !ctx.res.headersSent ? 499 : ctx.status,
+          // Koa never sets a status for a client gone before its answer.
+          status: clientClosedFirst(ctx.res) ? CLIENT_CLOSED : ctx.status,
           grpcCode: state.grpcCode,
           started,
           backendMs: state.backendMs,
@@ -41,6 +41,14 @@ export function requestContext(logger: Logger, trustedProxies: readonly string[]
       }
     }
   };
+}
+
+/** nginx's "client closed request": what logs and metrics say of an answer nobody received. */
+export const CLIENT_CLOSED = 499;
+
+/** The connection went away before the answer's head was sent. */
+export function clientClosedFirst(res: ServerResponse): boolean {
+  return res.destroyed && !res.headersSent;
 }
 
 /** The client's X-Request-Id when it is a sane token, else a fresh UUID. */

@@ -2,6 +2,7 @@ import anyTest from "ava";
 import type { TestFn } from "ava";
 import { gzipSync } from "node:zlib";
 import { startEchoGateway } from "../helpers/echo-gateway.js";
+import { parseMetrics, sampleValue } from "../helpers/parse-metrics.js";
 import { now, signJwt } from "../helpers/sign-jwt.js";
 import type { EchoGateway } from "../helpers/echo-gateway.js";
 
@@ -139,6 +140,9 @@ test("direct lane: a client that goes away is logged as 499 CANCELLED on both la
     }
     t.is(line?.status, 499, name);
     t.is(line?.grpcCode, 1, name);
+    // Metrics count it the same way (the one clientClosedFirst rule).
+    const samples = parseMetrics(await (await fetch(`${lane.url}/metrics`)).text());
+    t.is(sampleValue(samples, "protogate_http_requests_total", { rpc: "e2e.v1.EchoService.GetThing", code: "499", grpc_code: "CANCELLED" }), 1, name);
   }
 });
 

@@ -1,6 +1,7 @@
 import type { Middleware } from "koa";
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { Code } from "../errors/gateway-error.js";
+import { CLIENT_CLOSED, clientClosedFirst } from "../request-context.js";
 import { requestState } from "../request-state.js";
 import { fetchClusterMetrics, isClusterWorker } from "./cluster-ipc.js";
 
@@ -249,7 +250,7 @@ export function metricsMiddleware(metrics: GatewayMetrics): Middleware {
     const record = (): void => {
       if (recorded) return;
       recorded = true;
-      const status = ctx.res.writableFinished || ctx.res.headersSent ? ctx.status : 499; // nginx's "client closed request"
+      const status = clientClosedFirst(ctx.res) ? CLIENT_CLOSED : ctx.status;
       done(rpcLabel(ctx), status, requestState(ctx).grpcCode);
     };
     try {
