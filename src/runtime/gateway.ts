@@ -54,7 +54,7 @@ export interface GatewayOptions extends RouteResolvers {
 export type Gateway = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The request listener: unary JSON bindings without policy take the direct lane
+ * The request listener: unary JSON bindings without a cache rule take the direct lane
  * (direct-lane.ts); everything else goes to the Koa app.
  *
  * The Koa app is the one place the middleware order is set. Outermost first:
