@@ -12,7 +12,8 @@ import { authenticate } from "./policy/auth.js";
 import type { Verified } from "./policy/auth.js";
 import { checkRateLimit } from "./policy/rate-limit.js";
 import type { MethodPolicy } from "./policy/resolve-policy.js";
-import { CLIENT_CLOSED, clientClosedFirst, logRequest, requestIdFrom } from "./request-context.js";
+import type { AccessLog } from "./ops/access-log.js";
+import { CLIENT_CLOSED, clientClosedFirst, requestIdFrom } from "./request-context.js";
 import type { RouteMatcher } from "./router/route-matcher.js";
 import { headerOf } from "./request-header.js";
 import { readBodyText } from "./transcode/read-body.js";
@@ -23,6 +24,8 @@ export interface DirectLaneOptions {
   readonly maxBodySize: number;
   readonly trustedProxies: readonly string[];
   readonly logger: Logger;
+  /** The Koa chain's access log: one line format for both lanes. */
+  readonly accessLog: AccessLog;
   readonly metrics?: GatewayMetrics | undefined;
   readonly policy?: PolicyLayer | undefined;
   /** Paths the Koa app answers before any route (ops, docs): never taken here. */
@@ -45,7 +48,6 @@ const JSON_TYPE = "application/json; charset=utf-8";
  */
 export class DirectLane {
   private readonly addresses: ClientAddressResolver;
-  private readonly logAccess: boolean;
   /** The bindings this lane serves, with their method's policy, resolved once at start-up. */
   private readonly accepted: ReadonlyMap<CompiledRoute, MethodPolicy | undefined>;
 
@@ -55,7 +57,6 @@ export class DirectLane {
     private readonly options: DirectLaneOptions,
   ) {
     this.addresses = new ClientAddressResolver(options.trustedProxies);
-    this.logAccess = options.logger.isLevelEnabled("info");
     const accepted = new Map<CompiledRoute, MethodPolicy | undefined>();
     for (const route of routes) {
       const rules = options.policy?.policies.get(route.method.name);
@@ -150,10 +151,6 @@ export class DirectLane {
       res.end(body);
     }
     done?.(route.method.name, status, grpcCode);
-    if (this.logAccess) {
-      logRequest(this.options.logger, this.addresses, req, {
-        requestId, path, route, status, grpcCode, started, backendMs, sub: subject,
-      });
-    }
+    this.options.accessLog.write(req, { requestId, path, route, status, grpcCode, started, backendMs, sub: subject });
   }
 }

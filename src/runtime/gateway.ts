@@ -19,6 +19,7 @@ import { responseCache } from "./policy/cache.js";
 import type { PolicyLayer } from "./policy/policy-layer.js";
 import { rateLimit } from "./policy/rate-limit.js";
 import { requestContext } from "./request-context.js";
+import { AccessLog } from "./ops/access-log.js";
 import { buildRouteMatcher, routeMatch } from "./router/route-match.js";
 import { DirectLane } from "./direct-lane.js";
 import { OPS_PATHS } from "./ops/ops-routes.js";
@@ -79,7 +80,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const app = new Koa();
   app.proxy = false; // X-Forwarded-For is judged by ClientAddressResolver against trustedProxies
   app.silent = true; // errorMiddleware answers and logs; Koa must not print stacks
-  app.use(requestContext(options.logger, options.trustedProxies));
+  const accessLog = new AccessLog(options.logger, options.trustedProxies);
+  app.use(requestContext(accessLog));
   if (options.tracing !== undefined) app.use(options.tracing);
   if (options.metrics !== undefined) app.use(metricsMiddleware(options.metrics));
   if (options.cors !== undefined) app.use(cors(options.cors, routes));
@@ -99,6 +101,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (options.cors !== undefined || options.tracing !== undefined) return (req, res) => void koa(req, res);
   const direct = new DirectLane(routes, matcher, {
     ...options,
+    accessLog,
     reservedPaths: new Set([...OPS_PATHS, DOCS_PREFIX]),
     reservedPrefixes: [`${DOCS_PREFIX}/`],
   });

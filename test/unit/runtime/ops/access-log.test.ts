@@ -1,0 +1,94 @@
+import { IncomingMessage } from "node:http";
+import { Socket } from "node:net";
+import test from "ava";
+import { pino } from "pino";
+import type { Logger } from "pino";
+import { AccessLog } from "../../../../src/runtime/ops/access-log.js";
+import type { AccessLogEntry } from "../../../../src/runtime/ops/access-log.js";
+
+function capture(options: pino.LoggerOptions = {}): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = pino({ base: undefined, ...options }, { write: (line: string) => void lines.push(line) });
+  return { logger, lines };
+}
+
+function request(method: string, headers: Record<string, string> = {}): IncomingMessage {
+  const req = new IncomingMessage(new Socket());
+  req.method = method;
+  req.headers = headers;
+  return req;
+}
+
+const route = { entry: { pattern: "/v1/{name=shelves/*}" }, method: { name: "demo.v1.Library.GetShelf" } };
+const entry: AccessLogEntry = {
+  requestId: 'client "id" \\ 1',
+  path: "/v1/shelves/\"é\u0001\u2028",
+  route,
+  status: 200,
+  grpcCode: 0,
+  started: process.hrtime.bigint(),
+  backendMs: 1.25,
+  sub: "user\n1",
+};
+
+/** The same entry written by the hand-built line and by pino's serialiser (a formatter forces the latter). */
+function bothWays(write: AccessLogEntry, bindings: Record<string, unknown> | undefined): [Record<string, unknown>, Record<string, unknown>, string] {
+  const built = capture(bindings === undefined ? {} : { base: bindings });
+  const generic = capture({ ...(bindings === undefined ? {} : { base: bindings }), formatters: { log: (object) => object } });
+  new AccessLog(built.logger, []).write(request("GET"), write);
+  new AccessLog(generic.logger, []).write(request("GET"), write);
+  const [line] = built.lines;
+  const [reference] = generic.lines;
+  if (line === undefined || reference === undefined) throw new Error("no line written");
+  const ours = JSON.parse(line) as Record<string, unknown>;
+  const theirs = JSON.parse(reference) as Record<string, unknown>;
+  for (const timed of [ours, theirs]) {
+    delete timed["time"];
+    delete timed["durationMs"];
+  }
+  return [ours, theirs, line];
+}
+
+test("the built line says what pino would, client-chosen strings escaped", (t) => {
+  const [ours, theirs, line] = bothWays(entry, undefined);
+  t.deepEqual(ours, theirs);
+  t.is(ours["path"], entry.path);
+  t.is(ours["requestId"], entry.requestId);
+  t.is(ours["sub"], "user\n1");
+  t.is(ours["route"], route.entry.pattern);
+  t.is(ours["rpc"], route.method.name);
+  t.is(ours["level"], 30);
+  t.true(line.endsWith("}\n"));
+  t.is(line.split("\n").length, 2, "one line: control characters in client values stay escaped");
+  t.regex(line, /"durationMs":\d+(\.\d+)?[,}]/);
+  t.regex(line, /^\{"level":30,"time":\d+,"msg":"request",/);
+});
+
+test("absent values are left out, as pino leaves out undefined", (t) => {
+  const bare = { ...entry, route: undefined, grpcCode: undefined, backendMs: undefined, sub: undefined, status: 404 };
+  const [ours, theirs] = bothWays(bare, undefined);
+  t.deepEqual(ours, theirs);
+  for (const key of ["route", "rpc", "grpcCode", "backendMs", "sub"]) t.false(key in ours, key);
+  t.is(ours["status"], 404);
+});
+
+test("the logger's bindings (pid in a cluster worker) are on the line", (t) => {
+  const [ours, theirs] = bothWays(entry, { pid: 4242 });
+  t.deepEqual(ours, theirs);
+  t.is(ours["pid"], 4242);
+});
+
+test("nothing is written below info, and the client address comes from a trusted proxy's header", (t) => {
+  const quiet = capture({ level: "warn" });
+  new AccessLog(quiet.logger, []).write(request("GET"), entry);
+  t.deepEqual(quiet.lines, []);
+
+  const proxied = capture();
+  const req = request("POST", { "x-forwarded-for": "203.0.113.7" });
+  Object.defineProperty(req.socket, "remoteAddress", { value: "10.0.0.1" });
+  new AccessLog(proxied.logger, ["10.0.0.0/8"]).write(req, entry);
+  const [line = "{}"] = proxied.lines;
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  t.is(parsed["clientIp"], "203.0.113.7");
+  t.is(parsed["method"], "POST");
+});
