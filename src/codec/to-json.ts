@@ -2,11 +2,12 @@
  * The output direction: protobuf bytes → proto3 JSON text, by protojson's rules.
  *
  * For each message type a plan is built once (field number → decoder closure, field
- * order → renderer closure, JSON keys chosen by the options). Per message the bytes are
- * decoded straight into JSON text fragments, one slot per field, then the slots are
- * joined in declaration order. A singular message field keeps its raw chunks until it is
- * rendered, so repeated occurrences on the wire merge (rendering the concatenation of
- * the chunks is exactly protobuf's merge).
+ * order → renderer closure, JSON keys chosen by the options). A whole message is rendered
+ * by one function compiled from the plan (to-json-compile.ts): the bytes are decoded
+ * straight into JSON text fragments, one local per field, then joined in declaration
+ * order. A singular message field keeps its raw chunks until it is rendered, so repeated
+ * occurrences on the wire merge (rendering the concatenation of the chunks is exactly
+ * protobuf's merge). The plan's own slot decoders serve maps, oneofs and fieldToJson.
  */
 import type { EnumModel, FieldModel, MessageModel, ScalarType, TypeSet } from "../model/descriptor.js";
 import type { FieldPath } from "../model/field-path.js";
@@ -14,6 +15,8 @@ import type { JsonOptions } from "./contract.js";
 import { CodecError } from "./field-error.js";
 import { defaultMapKey, MAP_KEY_READERS, mapKeyComparator, SCALAR_JSON } from "./scalar-to-json.js";
 import { depthError, MAX_DEPTH, WIRE_LEN, WireReader } from "./to-json-wire.js";
+import { compileMembers } from "./to-json-compile.js";
+import type { FieldKind, FieldShape, MembersFunction } from "./to-json-compile.js";
 import { wellKnownWriter } from "./well-known-to-json.js";
 import type { MessageWriter } from "./well-known-to-json.js";
 
@@ -62,7 +65,12 @@ interface FieldPlan {
   readonly absent: (depth: number) => string;
   /** For a singular message field: its type (to walk fieldToJson paths). */
   readonly messageType: string | undefined;
+  /** What the compiled members function does with it (to-json-compile.ts); `slot`: the above. */
+  readonly shape: ShapeVariant;
 }
+
+/** The kind-specific part of a FieldShape; number, key and the rest come from the plan. */
+type ShapeVariant = Exclude<FieldKind, { kind: "slot" }> | { readonly kind: "slot" };
 
 interface Plan {
   readonly fields: readonly FieldPlan[];
@@ -140,23 +148,14 @@ class Writers implements JsonWriters {
       }
       return st;
     };
-    const members = (chunks: readonly Uint8Array[], depth: number): string => {
-      const st = decode(chunks, depth);
-      const fields = getPlan().fields;
-      let out = "";
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i] as FieldPlan;
-        const v = st.values[f.index];
-        let text: string;
-        if (v === undefined) {
-          if (f.unpopulated === undefined) continue;
-          text = f.unpopulated(depth);
-        } else {
-          text = f.text(v, depth);
-        }
-        out += out === "" ? f.key + text : "," + f.key + text;
+    // The whole-message text: one function compiled for this type on first use (to-json-compile.ts).
+    let compiled: MembersFunction | undefined;
+    const members: MembersFunction = (chunks, depth) => {
+      if (compiled === undefined) {
+        const p = getPlan();
+        compiled = compileMembers(p.fields.map(shapeOf), p.fields.length, p.oneofCount);
       }
-      return out;
+      return compiled(chunks, depth);
     };
     return {
       typeName,
@@ -228,11 +227,13 @@ class Writers implements JsonWriters {
           text: (v) => "[" + (v as string[]).join(",") + "]",
           unpopulated: emit ? () => "[]" : undefined,
           absent: () => (emit ? "[]" : "null"),
+          shape: { kind: "messages", render: (chunk, depth) => writer().render([chunk], depth + 1) },
         };
       }
       return {
         ...base,
         messageType: typeName,
+        shape: oneof >= 0 ? { kind: "slot" } : { kind: "message", text: (chunks, depth) => writer().render(chunks, depth + 1) },
         decode: (r, tag, st, depth) => {
           if ((tag & 7) !== WIRE_LEN) return r.skip(tag, depth);
           claim?.(st);
@@ -290,12 +291,14 @@ class Writers implements JsonWriters {
         text: (v) => "[" + (v as string[]).join(",") + "]",
         unpopulated: emit ? () => "[]" : undefined,
         absent: () => (emit ? "[]" : "null"),
+        shape: { kind: "scalars", wireType, packable, read },
       };
     }
 
     return {
       ...base,
       messageType: undefined,
+      shape: oneof >= 0 ? { kind: "slot" } : { kind: "scalar", wireType, read, zero: explicit ? undefined : zero },
       decode: explicit
         ? (r, tag, st, depth) => {
           if ((tag & 7) !== wireType) return r.skip(tag, depth);
@@ -368,6 +371,7 @@ class Writers implements JsonWriters {
     return {
       ...base,
       messageType: undefined,
+      shape: { kind: "slot" },
       decode: (r, tag, st, depth) => {
         if ((tag & 7) !== WIRE_LEN) return r.skip(tag, depth);
         if (depth + 1 > MAX_DEPTH) throw depthError();
@@ -420,6 +424,12 @@ class Writers implements JsonWriters {
     this.enumTexts.set(typeName, fn);
     return fn;
   }
+}
+
+function shapeOf(f: FieldPlan): FieldShape {
+  const common = { number: f.model.number, key: f.key, unpopulated: f.unpopulated };
+  if (f.shape.kind === "slot") return { kind: "slot", index: f.index, decode: f.decode, text: f.text, ...common };
+  return { ...f.shape, ...common };
 }
 
 function isPlanned(w: MessageWriter): w is PlannedWriter {

@@ -1,0 +1,132 @@
+/**
+ * The members text of one message type as one specialised function, compiled once per type
+ * when its writer is first used. The interpreted path (to-json.ts: a State object of slots,
+ * a closure call per field occurrence and per field rendered) spends more on dispatch than
+ * on the bytes; here each field is a local variable and a `case` of one switch, so V8 sees
+ * one monomorphic function per message type. The semantic pieces (value readers, defaults,
+ * nested writers) are the interpreter's own closures, passed in; the generated source holds
+ * only numbers, so nothing from a .proto file is ever evaluated as code.
+ *
+ * Maps and oneof members keep the interpreter's decode/text (they go through a State), so
+ * their rules (last entry wins, one case of a oneof) live in one place.
+ */
+import { depthError, MAX_DEPTH, WIRE_LEN, WireReader } from "./to-json-wire.js";
+
+/** What kind of field, and the interpreter's pieces the compiled code calls for it. */
+export type FieldKind =
+  /** A singular scalar or enum outside a oneof; `zero` is its default for implicit presence. */
+  | { readonly kind: "scalar"; readonly wireType: number; readonly read: (r: WireReader) => string; readonly zero: string | undefined }
+  /** A repeated scalar or enum; packable ones also take the packed form. */
+  | { readonly kind: "scalars"; readonly wireType: number; readonly packable: boolean; readonly read: (r: WireReader) => string }
+  /** A singular message outside a oneof: its chunks merge, then `text` renders them. */
+  | { readonly kind: "message"; readonly text: (chunks: Uint8Array[], depth: number) => string }
+  /** A repeated message: each element rendered as it is read. */
+  | { readonly kind: "messages"; readonly render: (chunk: Uint8Array, depth: number) => string }
+  /** Anything else (maps, oneof members): the interpreter's slot `index` of a State. */
+  | {
+    readonly kind: "slot";
+    readonly index: number;
+    readonly decode: (r: WireReader, tag: number, st: SlotState, depth: number) => void;
+    readonly text: (value: unknown, depth: number) => string;
+  };
+
+/** One field, as the compiler needs it; `unpopulated` is the text of an unset field, when shown. */
+export type FieldShape = FieldKind & Common;
+
+interface Common {
+  readonly number: number;
+  /** `"name":` */
+  readonly key: string;
+  readonly unpopulated: ((depth: number) => string) | undefined;
+}
+
+export interface SlotState {
+  readonly values: unknown[];
+  readonly oneofCase: number[];
+}
+
+export type MembersFunction = (chunks: readonly Uint8Array[], depth: number) => string;
+
+/**
+ * `fields` in declaration order (the output order); `slotCount`/`oneofCount` size the State
+ * of slot fields.
+ */
+export function compileMembers(fields: readonly FieldShape[], slotCount: number, oneofCount: number): MembersFunction {
+  const usesSlots = fields.some((f) => f.kind === "slot");
+  const lines: string[] = [];
+  lines.push("return function members(chunks, depth) {");
+  lines.push("  if (depth > MAX_DEPTH) throw depthError();");
+  if (usesSlots) lines.push(`  const st = { values: new Array(${slotCount}), oneofCase: new Array(${oneofCount}).fill(-1) };`);
+  fields.forEach((f, j) => {
+    if (f.kind !== "slot") lines.push(`  let v${j};`);
+  });
+  lines.push("  for (let c = 0; c < chunks.length; c++) {");
+  lines.push("    const r = new WireReader(chunks[c]);");
+  lines.push("    while (r.pos < r.end) {");
+  lines.push("      const tag = r.tag();");
+  lines.push("      switch (tag >>> 3) {");
+  fields.forEach((f, j) => {
+    lines.push(`        case ${f.number}: {`);
+    const skipUnless = (wireType: number): string => `if ((tag & 7) !== ${wireType}) { r.skip(tag, depth); break; }`;
+    switch (f.kind) {
+      case "scalar":
+        lines.push(`          ${skipUnless(f.wireType)}`);
+        // Implicit presence: a default value on the wire is the same as no value.
+        lines.push(f.zero === undefined ? `          v${j} = F[${j}].read(r);` : `          { const t = F[${j}].read(r); v${j} = t === F[${j}].zero ? undefined : t; }`);
+        break;
+      case "scalars":
+        if (f.packable) {
+          lines.push(`          const wt = tag & 7;`);
+          lines.push(`          if (wt === ${f.wireType}) { (v${j} ??= []).push(F[${j}].read(r)); break; }`);
+          lines.push(`          if (wt !== ${WIRE_LEN}) { r.skip(tag, depth); break; }`);
+          // Packed (accepted whatever the declared `packed`, as every parser must).
+          lines.push(`          const len = r.length(); const sub = new WireReader(r.buf, r.pos, r.pos + len); r.pos += len;`);
+          // An empty run adds no element: the field stays unset, as in the interpreter.
+          lines.push(`          while (sub.pos < sub.end) (v${j} ??= []).push(F[${j}].read(sub));`);
+        } else {
+          lines.push(`          ${skipUnless(f.wireType)}`);
+          lines.push(`          (v${j} ??= []).push(F[${j}].read(r));`);
+        }
+        break;
+      case "message":
+        lines.push(`          ${skipUnless(WIRE_LEN)}`);
+        lines.push(`          (v${j} ??= []).push(r.bytes());`);
+        break;
+      case "messages":
+        lines.push(`          ${skipUnless(WIRE_LEN)}`);
+        lines.push(`          (v${j} ??= []).push(F[${j}].render(r.bytes(), depth));`);
+        break;
+      case "slot":
+        lines.push(`          F[${j}].decode(r, tag, st, depth);`);
+        break;
+    }
+    lines.push("          break;");
+    lines.push("        }");
+  });
+  lines.push("        default: r.skip(tag, depth);");
+  lines.push("      }");
+  lines.push("    }");
+  lines.push("  }");
+  lines.push('  let out = "";');
+  fields.forEach((f, j) => {
+    const value = f.kind === "slot" ? `st.values[${f.index}]` : `v${j}`;
+    let text: string;
+    switch (f.kind) {
+      case "scalar": text = value; break;
+      case "scalars": case "messages": text = `"[" + ${value}.join(",") + "]"`; break;
+      case "message": case "slot": text = `F[${j}].text(${value}, depth)`; break;
+    }
+    const append = (expression: string): string => `out += (out === "" ? F[${j}].key : "," + F[${j}].key) + ${expression};`;
+    lines.push(`  if (${value} !== undefined) ${append(text)}`);
+    if (f.unpopulated !== undefined) lines.push(`  else ${append(`F[${j}].unpopulated(depth)`)}`);
+  });
+  lines.push("  return out;");
+  lines.push("};");
+  const factory = new Function("F", "WireReader", "MAX_DEPTH", "depthError", lines.join("\n")) as (
+    shapes: readonly FieldShape[],
+    reader: typeof WireReader,
+    maxDepth: number,
+    error: typeof depthError,
+  ) => MembersFunction;
+  return factory(fields, WireReader, MAX_DEPTH, depthError);
+}
