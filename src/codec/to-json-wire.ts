@@ -179,22 +179,15 @@ export class WireReader {
     const buf = this.buf;
     const start = this.pos;
     const end = start + n;
-    // Short plain ASCII (the common case for names and ids) needs neither TextDecoder nor
-    // JSON.stringify; anything else takes the general path.
-    if (n < 32) {
-      let s = "";
-      let i = start;
-      for (; i < end; i++) {
-        const c = buf[i] as number;
-        if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) break;
-        s += String.fromCharCode(c);
-      }
-      if (i === end) {
-        this.pos = end;
-        return '"' + s + '"';
-      }
-    }
     this.pos = end;
+    // Plain printable ASCII (names, ids, most prose) needs neither a decoder nor escaping:
+    // short ones are built here, longer ones copied out natively.
+    let i = start;
+    for (; i < end; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) break;
+    }
+    if (i === end) return '"' + latin1(buf, start, end) + '"';
     return JSON.stringify(decodeUtf8(buf, start, end));
   }
 
@@ -249,6 +242,17 @@ export class WireReader {
     if (n > this.end - this.pos) throw truncated();
     this.pos += n;
   }
+}
+
+/** ASCII bytes as text. */
+function latin1(buf: Uint8Array, start: number, end: number): string {
+  if (end - start < 16) {
+    let s = "";
+    for (let i = start; i < end; i++) s += String.fromCharCode(buf[i] as number);
+    return s;
+  }
+  const view = buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  return view.toString("latin1", start, end);
 }
 
 function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
