@@ -16,6 +16,12 @@ export interface RequestPlan {
   readonly boundFields: ReadonlySet<string>;
   /** PATCH + body field + a FieldMask field: its proto name, filled from the body's keys unless the query sets it. */
   readonly autoMask: string | undefined;
+  /**
+   * The body part and the path parts always set different top-level fields, none of them a
+   * message (path variables of single-segment scalar fields, a body field that is none of
+   * them): then, without a query or mask part, their concatenation is their merge.
+   */
+  readonly disjointParts: boolean;
 }
 
 export function compileRequestPlan(route: RouteEntry, codec: MessageCodec, types: TypeSet): RequestPlan {
@@ -30,7 +36,11 @@ export function compileRequestPlan(route: RouteEntry, codec: MessageCodec, types
     route.httpMethod === "PATCH" && route.body !== undefined && route.body !== "*" && request !== undefined
       ? findMaskField(request, route.body)
       : undefined;
-  return { codec, body: route.body, variables, boundFields, autoMask };
+  const scalarField = (path: FieldPath): boolean =>
+    path.length === 1 && request?.fields.find((field) => field.name === path[0])?.type.kind !== "message";
+  const disjointParts = route.body !== "*" && request !== undefined && variables.every((variable) => scalarField(variable.path)) &&
+    (route.body === undefined || !variables.some((variable) => variable.path[0] === route.body?.[0]));
+  return { codec, body: route.body, variables, boundFields, autoMask, disjointParts };
 }
 
 /** The request's FieldMask field (grpc-gateway prefers `update_mask`), unless the body is it. */
@@ -55,6 +65,7 @@ export function buildRequest(
   body: unknown,
 ): Uint8Array {
   const parts: Uint8Array[] = [];
+  let onlyDisjoint = plan.disjointParts;
   if (plan.body === "*") {
     if (body !== undefined) parts.push(plan.codec.fromJson(body));
   } else {
@@ -65,13 +76,21 @@ export function buildRequest(
     const queryPart = query.length > 0 ? plan.codec.queryToBytes(query, plan.boundFields, named) : undefined;
     if (plan.autoMask !== undefined && plan.body !== undefined && body !== undefined && named?.has(plan.autoMask) !== true) {
       const paths = plan.codec.fieldMaskPaths(plan.body, body);
-      if (paths.length > 0) parts.push(plan.codec.fieldFromText([plan.autoMask], [paths.join(",")], "path", plan.autoMask));
+      if (paths.length > 0) {
+        parts.push(plan.codec.fieldFromText([plan.autoMask], [paths.join(",")], "path", plan.autoMask));
+        onlyDisjoint = false;
+      }
     }
-    if (queryPart !== undefined) parts.push(queryPart);
+    if (queryPart !== undefined) {
+      parts.push(queryPart);
+      onlyDisjoint = false;
+    }
   }
   for (let i = 0; i < plan.variables.length; i++) {
     const variable = plan.variables[i]!;
     parts.push(plan.codec.fieldFromText(variable.path, [values[i] ?? ""], "path", variable.name));
   }
-  return parts.length === 1 ? (parts[0] as Uint8Array) : plan.codec.mergeParts(parts);
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  // Fields that occur once on the wire need no merging: bytes side by side are the message.
+  return onlyDisjoint ? Buffer.concat(parts) : plan.codec.mergeParts(parts);
 }

@@ -39,3 +39,28 @@ for (const [query, mask] of sent) {
     });
   });
 }
+
+// PUT /v1/things/{id}/nested, body "nested": the path sets the scalar `id`, the body the message `nested`.
+const put = table.routes.find((route) => route.httpMethod === "PUT")!;
+const thing = codecs.message("e2e.v1.Thing");
+const putPlan = compileRequestPlan(put, thing, table.types);
+
+test("buildRequest: body and path parts on different top-level fields are put side by side, as their merge", (t) => {
+  t.true(putPlan.disjointParts);
+  const bytes = buildRequest(putPlan, ["abc"], "", { name: "x" });
+  const merged = thing.mergeParts([thing.fieldFromJson(["nested"], { name: "x" }), thing.fieldFromText(["id"], ["abc"], "path", "id")]);
+  t.deepEqual(JSON.parse(thing.toJson(bytes)), { id: "abc", nested: { name: "x" } });
+  t.is(thing.toJson(bytes), thing.toJson(merged));
+  // A query part may name any field: then the parts are merged.
+  t.deepEqual(JSON.parse(thing.toJson(buildRequest(putPlan, ["abc"], "id=zzz&i32=3", { name: "x" }))), { id: "abc", i32: 3, nested: { name: "x" } });
+});
+
+test("compileRequestPlan: parts that can meet in one field are merged (nested variables, body *)", (t) => {
+  t.false(plan.disjointParts, "PATCH /v1/things/{thing.id} with body thing: both parts set `thing`");
+  const nested = table.routes.find((route) => route.pattern === "/v1/nested/{nested.name}/things/{id}")!;
+  t.false(compileRequestPlan(nested, thing, table.types).disjointParts);
+  const star = table.routes.find((route) => route.httpMethod === "POST" && route.pattern === "/v1/things")!;
+  t.false(compileRequestPlan(star, thing, table.types).disjointParts);
+  // PATCH: the path's thing.id and the body's thing still arrive as one `thing`.
+  t.deepEqual(request("", { i32: 1 }), { thing: { id: "abc", i32: 1 }, updateMask: "i32" });
+});
