@@ -22,10 +22,9 @@ export type FieldKind =
   | { readonly kind: "message"; readonly text: (chunks: Uint8Array[], depth: number) => string }
   /** A repeated message: each element rendered as it is read. */
   | { readonly kind: "messages"; readonly render: (chunk: Uint8Array, depth: number) => string }
-  /** Anything else (maps, oneof members): the interpreter's slot `index` of a State. */
+  /** Anything else (maps, oneof members): the interpreter's slot of a State (its field's position). */
   | {
     readonly kind: "slot";
-    readonly index: number;
     readonly decode: (r: WireReader, tag: number, st: SlotState, depth: number) => void;
     readonly text: (value: unknown, depth: number) => string;
   };
@@ -47,16 +46,13 @@ export interface SlotState {
 
 export type MembersFunction = (chunks: readonly Uint8Array[], depth: number) => string;
 
-/**
- * `fields` in declaration order (the output order); `slotCount`/`oneofCount` size the State
- * of slot fields.
- */
-export function compileMembers(fields: readonly FieldShape[], slotCount: number, oneofCount: number): MembersFunction {
+/** `fields` in declaration order (the output order); `oneofCount` sizes the State of slot fields. */
+export function compileMembers(fields: readonly FieldShape[], oneofCount: number): MembersFunction {
   const usesSlots = fields.some((f) => f.kind === "slot");
   const lines: string[] = [];
   lines.push("return function members(chunks, depth) {");
   lines.push("  if (depth > MAX_DEPTH) throw depthError();");
-  if (usesSlots) lines.push(`  const st = { values: new Array(${slotCount}), oneofCase: new Array(${oneofCount}).fill(-1) };`);
+  if (usesSlots) lines.push(`  const st = { values: new Array(${fields.length}), oneofCase: new Array(${oneofCount}).fill(-1) };`);
   fields.forEach((f, j) => {
     if (f.kind !== "slot") lines.push(`  let v${j};`);
   });
@@ -109,7 +105,7 @@ export function compileMembers(fields: readonly FieldShape[], slotCount: number,
   lines.push("  }");
   lines.push('  let out = "";');
   fields.forEach((f, j) => {
-    const value = f.kind === "slot" ? `st.values[${f.index}]` : `v${j}`;
+    const value = f.kind === "slot" ? `st.values[${j}]` : `v${j}`;
     let text: string;
     switch (f.kind) {
       case "scalar": text = value; break;

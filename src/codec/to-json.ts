@@ -153,7 +153,7 @@ class Writers implements JsonWriters {
     const members: MembersFunction = (chunks, depth) => {
       if (compiled === undefined) {
         const p = getPlan();
-        compiled = compileMembers(p.fields.map(shapeOf), p.fields.length, p.oneofCount);
+        compiled = compileMembers(p.fields.map(shapeOf), p.oneofCount);
       }
       return compiled(chunks, depth);
     };
@@ -428,7 +428,7 @@ class Writers implements JsonWriters {
 
 function shapeOf(f: FieldPlan): FieldShape {
   const common = { number: f.model.number, key: f.key, unpopulated: f.unpopulated };
-  if (f.shape.kind === "slot") return { kind: "slot", index: f.index, decode: f.decode, text: f.text, ...common };
+  if (f.shape.kind === "slot") return { kind: "slot", decode: f.decode, text: f.text, ...common };
   return { ...f.shape, ...common };
 }
 
