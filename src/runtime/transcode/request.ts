@@ -17,9 +17,10 @@ export interface RequestPlan {
   /** PATCH + body field + a FieldMask field: its proto name, filled from the body's keys unless the query sets it. */
   readonly autoMask: string | undefined;
   /**
-   * The body part and the path parts always set different top-level fields, none of them a
-   * message (path variables of single-segment scalar fields, a body field that is none of
-   * them): then, without a query or mask part, their concatenation is their merge.
+   * Every part sets top-level fields no other part sets: path variables are single-segment
+   * scalar fields, the body field is none of them, and the query and mask parts never touch
+   * a bound field. Then the parts' concatenation is their merge (protobuf's own rule), and no
+   * singular message arrives split in two (which protobufjs backends would not merge).
    */
   readonly disjointParts: boolean;
 }
@@ -65,7 +66,6 @@ export function buildRequest(
   body: unknown,
 ): Uint8Array {
   const parts: Uint8Array[] = [];
-  let onlyDisjoint = plan.disjointParts;
   if (plan.body === "*") {
     if (body !== undefined) parts.push(plan.codec.fromJson(body));
   } else {
@@ -76,21 +76,14 @@ export function buildRequest(
     const queryPart = query.length > 0 ? plan.codec.queryToBytes(query, plan.boundFields, named) : undefined;
     if (plan.autoMask !== undefined && plan.body !== undefined && body !== undefined && named?.has(plan.autoMask) !== true) {
       const paths = plan.codec.fieldMaskPaths(plan.body, body);
-      if (paths.length > 0) {
-        parts.push(plan.codec.fieldFromText([plan.autoMask], [paths.join(",")], "path", plan.autoMask));
-        onlyDisjoint = false;
-      }
+      if (paths.length > 0) parts.push(plan.codec.fieldFromText([plan.autoMask], [paths.join(",")], "path", plan.autoMask));
     }
-    if (queryPart !== undefined) {
-      parts.push(queryPart);
-      onlyDisjoint = false;
-    }
+    if (queryPart !== undefined) parts.push(queryPart);
   }
   for (let i = 0; i < plan.variables.length; i++) {
     const variable = plan.variables[i]!;
     parts.push(plan.codec.fieldFromText(variable.path, [values[i] ?? ""], "path", variable.name));
   }
   if (parts.length === 1) return parts[0] as Uint8Array;
-  // Fields that occur once on the wire need no merging: bytes side by side are the message.
-  return onlyDisjoint ? Buffer.concat(parts) : plan.codec.mergeParts(parts);
+  return plan.disjointParts ? Buffer.concat(parts) : plan.codec.mergeParts(parts);
 }
