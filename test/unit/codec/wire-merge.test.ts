@@ -1,9 +1,9 @@
 import test from "ava";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import protobuf from "protobufjs";
 import { loadProtos } from "../../../src/descriptors/load-protos.js";
 import { IN_FIXTURE, MessageArbitraries, codecs, decoded, desc, oracle, sortKeys } from "./in-support.js";
+import { topLevelFields } from "../../helpers/wire-fields.js";
 
 const THING = "intest.Thing";
 const root = loadProtos([IN_FIXTURE]).root;
@@ -12,18 +12,6 @@ const root = loadProtos([IN_FIXTURE]).root;
 function protobufjsView(bytes: Uint8Array): unknown {
   const type = root.lookupType(THING);
   return type.toObject(type.decode(bytes), { longs: String, defaults: false });
-}
-
-/** Field numbers of the top-level fields, in wire order. */
-function topLevelFields(bytes: Uint8Array): number[] {
-  const reader = protobuf.Reader.create(bytes);
-  const out: number[] = [];
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    out.push(tag >>> 3);
-    reader.skipType(tag & 7);
-  }
-  return out;
 }
 
 test("mergeParts: body, query and path parts become one message protobufjs reads whole", (t) => {

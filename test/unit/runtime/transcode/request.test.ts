@@ -1,10 +1,10 @@
 import test from "ava";
-import protobuf from "protobufjs";
 import { createCodecRegistry } from "../../../../src/codec/index.js";
 import { compileRoutes } from "../../../../src/compile/compile-routes.js";
 import { buildRequest, compileRequestPlan } from "../../../../src/runtime/transcode/request.js";
 import { ECHO_PROTOS } from "../../../helpers/echo-gateway.js";
 import { loadProtoModel } from "../../../helpers/load-types.js";
+import { topLevelFields } from "../../../helpers/wire-fields.js";
 
 // The echo fixture's PATCH /v1/things/{thing.id} (body "thing"; UpdateThingRequest has update_mask).
 const table = compileRoutes(loadProtoModel([ECHO_PROTOS]), "protogate test");
@@ -45,18 +45,6 @@ for (const [query, mask] of sent) {
 const put = table.routes.find((route) => route.httpMethod === "PUT")!;
 const thing = codecs.message("e2e.v1.Thing");
 const putPlan = compileRequestPlan(put, thing, table.types);
-
-/** The top-level field numbers of `bytes`, in wire order (one per occurrence). */
-function topLevelFields(bytes: Uint8Array): number[] {
-  const reader = protobuf.Reader.create(bytes);
-  const numbers: number[] = [];
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    numbers.push(tag >>> 3);
-    reader.skipType(tag & 7);
-  }
-  return numbers;
-}
 
 test("buildRequest: parts on different top-level fields are put side by side, which is their merge", (t) => {
   t.true(putPlan.disjointParts);
