@@ -57,6 +57,8 @@ const STREAM_WINDOW = 4 * 1024 * 1024;
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
 const MAX_HEADER_LIST_SIZE = 256 * 1024;
 const DEFAULT_WINDOW = 65_535;
+// About eight unary calls (HEADERS + DATA each) per writev.
+const WRITES_PER_FLUSH = 16;
 // Stream ids are 31 bits; stop a little short and let a new connection take over.
 const LAST_STREAM_ID = 2 ** 31 - 101;
 
@@ -102,6 +104,8 @@ export class Http2Connection {
   private goawayReceived = false;
   private closed = false;
   private corked = false;
+  /** Frames written since the last flush. */
+  private corkedWrites = 0;
   /** A header block spread over CONTINUATION frames. */
   private continuation: { streamId: number; endStream: boolean; fragments: Buffer[]; size: number } | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -254,17 +258,26 @@ export class Http2Connection {
 
   private write(bytes: Buffer): void {
     if (this.closed) return;
-    // Coalesce the frames of one event-loop turn into one writev: under load the calls of
-    // every HTTP request read in this poll phase share a single syscall.
+    // Coalesce the frames of one event-loop turn into few writevs: under load the calls of
+    // the HTTP requests read in this poll phase share syscalls. A long turn still flushes
+    // every WRITES_PER_FLUSH frames, so the backend starts on the first calls while the
+    // gateway parses the rest; holding a whole wave until the turn ended left both sides idle
+    // in turn (bench/README.md, "flush in the turn").
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       setImmediate(() => {
         this.corked = false;
+        this.corkedWrites = 0;
         this.socket.uncork();
       });
     }
     this.socket.write(bytes);
+    if (++this.corkedWrites >= WRITES_PER_FLUSH) {
+      this.corkedWrites = 0;
+      this.socket.uncork();
+      this.socket.cork();
+    }
   }
 
   private onSocketData(chunk: Buffer): void {
