@@ -101,7 +101,7 @@ export class DirectLane {
     let status: number;
     let grpcCode: number;
     let backendMs: number | undefined;
-    let body: string;
+    let body: string | Buffer;
     let subject: string | undefined;
     try {
       // The policy steps in the Koa chain's order: auth, then the rate limit (which may key on `sub`).
@@ -128,6 +128,8 @@ export class DirectLane {
       body = outcome.json;
       if (req.method === "GET") {
         // As responseCache does for every GET: a strong ETag, and 304 for a matching If-None-Match.
+        // The body is encoded once, for the hash, the length and the socket alike.
+        body = Buffer.from(body);
         const etag = etagOf(body);
         headers.push("ETag", etag);
         const ifNoneMatch = headerOf(req, "if-none-match");
@@ -146,7 +148,7 @@ export class DirectLane {
     if (clientClosedFirst(res)) {
       status = CLIENT_CLOSED;
     } else {
-      if (status !== 304) headers.push("Content-Type", JSON_TYPE, "Content-Length", Buffer.byteLength(body));
+      if (status !== 304) headers.push("Content-Type", JSON_TYPE, "Content-Length", typeof body === "string" ? Buffer.byteLength(body) : body.length);
       res.writeHead(status, headers);
       res.end(body);
     }

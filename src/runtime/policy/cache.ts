@@ -6,8 +6,12 @@ import { bodyTextOf } from "../transcode/read-body.js";
 import type { PolicyLayer } from "./policy-layer.js";
 
 
-/** A strong validator of the JSON body: equal bodies, equal tags, whichever replica answered. */
-export function etagOf(body: string): string {
+/**
+ * A strong validator of the JSON body: equal bodies, equal tags, whichever replica answered.
+ * Pass the bytes when the caller sends bytes anyway: hashing a string encodes it first, which
+ * costs as much again as the hash (ListBooks: 8 of 17 µs).
+ */
+export function etagOf(body: string | Buffer): string {
   // One-shot hash(): half the cost of a Hash object per response.
   return `"${hash("sha256", body, "base64url").slice(0, 27)}"`;
 }
