@@ -58,3 +58,39 @@ test("malformed http: a metadata value gRPC cannot carry is dropped, never a 5xx
   t.deepEqual(call?.metadata.get("bad"), []);
   t.deepEqual(call?.metadata.get("x-forwarded-host"), ["api.example"]);
 });
+
+test("malformed http: a declared body that arrives in pieces is read whole", async (t) => {
+  const { hostname, port } = new URL(t.context.url);
+  const body = JSON.stringify({ id: "pieces", tags: ["x".repeat(3000)] });
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`POST /v1/things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 100)}`);
+      setTimeout(() => socket.write(body.slice(100, 2000)), 50);
+      setTimeout(() => socket.write(body.slice(2000)), 100);
+    });
+    let text = "";
+    socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+  });
+  t.regex(answer, /^HTTP\/1\.1 200 /);
+  t.true(answer.includes('"id":"pieces"') && answer.includes("x".repeat(3000)));
+});
+
+test("malformed http: a client that leaves before its declared body ends: no backend call, a 499 line, the gateway goes on", async (t) => {
+  const { hostname, port } = new URL(t.context.url);
+  await new Promise<void>((resolve) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write('POST /v1/things HTTP/1.1\r\nHost: x\r\nX-Request-Id: leaves-early\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"id":');
+      setTimeout(() => {
+        socket.destroy();
+        resolve();
+      }, 100);
+    });
+  });
+  const line = async (): Promise<string | undefined> => t.context.gateway.output().split("\n").find((text) => text.includes('"requestId":"leaves-early"'));
+  for (let i = 0; i < 50 && (await line()) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  t.like(JSON.parse((await line()) ?? "{}") as object, { status: 499, method: "POST" });
+  t.false(t.context.backend.calls.some((call) => call.metadata.get("x-request-id")[0] === "leaves-early"));
+  t.is((await fetch(`${t.context.url}/healthz`)).status, 200);
+});

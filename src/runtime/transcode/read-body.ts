@@ -9,6 +9,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** `application/json`, `application/*+json`, with no charset or `charset=utf-8`. SPEC §3. */
 export function isJsonContentType(header: string): boolean {
+  if (header === "application/json") return true;
   const [mediaType = "", ...params] = header.split(";");
   const type = mediaType.trim().toLowerCase();
   if (type !== "application/json" && !(type.startsWith("application/") && type.endsWith("+json"))) return false;
@@ -105,6 +106,10 @@ export async function readRawBody(req: IncomingMessage, limit: number): Promise<
     req.resume();
     throw tooLarge(limit);
   }
+  // The usual case, a plain body of declared length, is read with listeners: for-await
+  // costs an async iterator, a promise per chunk and end-of-stream bookkeeping per request.
+  // (The parser holds such a body to its declared length, so the limit is already checked.)
+  if (identity && declared !== undefined) return readDeclaredBody(req);
   const source: NodeJS.ReadableStream = identity ? req : req.pipe(decoderFor(encoding) as Transform);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -121,8 +126,47 @@ export async function readRawBody(req: IncomingMessage, limit: number): Promise<
     throw new GatewayError(Code.INVALID_ARGUMENT, `cannot decode request body (Content-Encoding ${encoding})`, { cause: error });
   }
   // A client that went away ends the stream too: never pass a truncated body on as whole.
-  if (!req.complete) throw new GatewayError(Code.CANCELLED, "the client closed the request before its body ended");
+  if (!req.complete) throw clientGone();
   return Buffer.concat(chunks, size);
+}
+
+/** An uncompressed body with a Content-Length within the limit; a client gone before its end is CANCELLED. */
+function readDeclaredBody(req: IncomingMessage): Promise<Buffer> {
+  // Already read (it emits no more events): nothing left, as for-await would find.
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error: GatewayError | undefined): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+      if (error === undefined) {
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      } else {
+        req.resume();
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(req.complete ? undefined : clientGone());
+    const onError = (error: Error): void =>
+      settle(new GatewayError(Code.INVALID_ARGUMENT, "cannot read request body (Content-Encoding identity)", { cause: error }));
+    // A stream closed before its end (the client went away) emits no "end".
+    const onClose = (): void => settle(clientGone());
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+function clientGone(): GatewayError {
+  return new GatewayError(Code.CANCELLED, "the client closed the request before its body ended");
 }
 
 /** Parses JSON text; a syntax error is a 400 naming the problem. */
