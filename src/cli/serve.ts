@@ -178,7 +178,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   // The ready line goes out whatever the log level: scripts and tests wait for it (SPEC §1).
-  const readyLine = `${JSON.stringify({ level: "info", time: Date.now(), msg: `protogate listening on ${listenerTls === undefined ? "http" : "https"}://${host}:${address.port}`, routes: table.routes.length })}\n`;
+  const readyLine = `${JSON.stringify({ level: pino.levels.values["info"], time: Date.now(), msg: `protogate listening on ${listenerTls === undefined ? "http" : "https"}://${host}:${address.port}`, routes: table.routes.length })}\n`;
   // A `--workers N` worker tells the primary instead, which prints one line once all listen.
   if (isClusterWorker()) announceListening(readyLine);
   else process.stdout.write(readyLine);

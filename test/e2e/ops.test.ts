@@ -80,12 +80,14 @@ test.serial("ops: one access-log line per request with id, route, rpc, status, g
     t.is(response.status, 200);
     await fetch(`${s.gateway.url}/v1/items/logged`, { headers: { "x-request-id": "log-test-2", "grpc-metadata-fail-code": "14" } });
     await new Promise((resolve) => setTimeout(resolve, 200)); // let pino's line reach the pipe
-    const lines = s.gateway
+    const entries = s.gateway
       .output()
       .split("\n")
       .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((entry) => entry.msg === "request");
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Every line has pino's shape, the ready line included: one level format for log shippers.
+    t.true(entries.length > 2 && entries.every((entry) => entry.level === 30 && typeof entry.time === "number"), JSON.stringify(entries[0]));
+    const lines = entries.filter((entry) => entry.msg === "request");
     const first = lines.filter((entry) => entry.requestId === "log-test-1");
     t.is(first.length, 1, "exactly one line for the request");
     t.like(first[0], { method: "GET", route: "/v1/items/{id}", rpc: "ops.v1.OpsService.GetItem", status: 200, grpcCode: 0, clientIp: "203.0.113.7" });
