@@ -24,5 +24,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=2s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM reaches node directly (exec form), so the gateway drains and exits 0.
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--single-threaded-gc", "dist/src/cli/main.js"]
 CMD ["serve", "--proto-path", "protos", "--listen", "0.0.0.0:8080", "--backend", "backend:50051"]

@@ -407,7 +407,8 @@ export async function runBench(args: BenchArgs): Promise<void> {
     const gatewayPort = await freePort();
     const gateway = spawnNode(
       "gateway",
-      [GATEWAY_CLI, "serve", "--proto-path", "protos", "--backend", backendAddress, "--listen", `127.0.0.1:${gatewayPort}`, "--config", configPath],
+      // As the `protogate` bin runs it (its shebang; src/cli/main.ts says why).
+      ["--single-threaded-gc", GATEWAY_CLI, "serve", "--proto-path", "protos", "--backend", backendAddress, "--listen", `127.0.0.1:${gatewayPort}`, "--config", configPath],
       layout.contenderCpu,
     );
     try {

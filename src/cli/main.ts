@@ -1,4 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
+// V8's GC helper threads (parallel scavenge, concurrent marking) cannot run beside the event
+// loop on one core (a pinned or CPU-limited pod, one `--workers` process per core): they take
+// turns with it. On GetBook at one core they stretched scavenges to 6 ms and brought a 6–11 ms
+// mark-compact every 1–2 s; single-threaded, scavenges stayed under 2 ms, no mark-compact ran
+// in 8 s, and the p99 halved (bench/README.md). `node dist/src/cli/main.js` runs without it.
 import { parseArgs } from "node:util";
 import { ExitCode, UsageError } from "./exit-codes.js";
 import { COMMAND_USAGE, MAIN_USAGE } from "./usage.js";

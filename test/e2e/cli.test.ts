@@ -1,5 +1,6 @@
 import test from "ava";
 import { readFileSync, readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { CLI, EXAMPLE_PROTOS } from "../helpers/paths.js";
 import { runCli, startGateway } from "../helpers/start-gateway.js";
 import { writeTempFiles } from "../helpers/temp-dir.js";
@@ -7,9 +8,11 @@ import { startEchoBackend } from "../helpers/start-echo-backend.js";
 import { ECHO_METHODS, ECHO_PROTOS } from "../helpers/echo-gateway.js";
 
 // `npx --no-install protogate` runs package.json's bin file itself (SPEC §1): tsc writes it 0644.
-test("cli: the built bin (dist/src/cli/main.js) is executable and starts with a node shebang", (t) => {
+test("cli: the built bin (dist/src/cli/main.js) is executable, and its shebang runs node with single-threaded GC", (t) => {
   t.is(statSync(CLI).mode & 0o111, 0o111);
-  t.true(readFileSync(CLI, "utf8").startsWith("#!/usr/bin/env node\n"));
+  t.true(readFileSync(CLI, "utf8").startsWith("#!/usr/bin/env -S node --single-threaded-gc\n"));
+  // Run as npx runs it: the file itself, through its shebang.
+  t.regex(execFileSync(CLI, ["--version"], { encoding: "utf8" }), /^\d+\.\d+\.\d+/);
 });
 
 test("cli: --help and --version exit 0", async (t) => {
