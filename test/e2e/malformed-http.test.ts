@@ -94,3 +94,32 @@ test("malformed http: a client that leaves before its declared body ends: no bac
   t.false(t.context.backend.calls.some((call) => call.metadata.get("x-request-id")[0] === "leaves-early"));
   t.is((await fetch(`${t.context.url}/healthz`)).status, 200);
 });
+
+/** Sends a request head, then `chunks` as chunked transfer coding, and collects the answer. */
+function chunked(url: string, head: string, chunks: readonly Buffer[]): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`${head}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+      for (const chunk of chunks) socket.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]));
+      socket.write("0\r\n\r\n");
+    });
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on("end", () => resolve(answer));
+    socket.on("error", (error) => (answer === "" ? reject(error) : resolve(answer)));
+  });
+}
+
+test("malformed http: a chunked body (no Content-Length) over the limit is 413 with a Status body", async (t) => {
+  const piece = Buffer.alloc(1024 * 1024, "x");
+  const answer = await chunked(t.context.url, "POST /v1/things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n", [Buffer.from('{"id":"'), piece, piece, piece, piece, piece]);
+  t.regex(answer, /^HTTP\/1\.1 413 /);
+  t.regex(answer, /\{"code":8,"message":"request body exceeds the limit of \d+ bytes","details":\[\]\}$/);
+});
+
+test("malformed http: a gzip body that is not gzip is 400 naming the encoding", async (t) => {
+  const answer = await chunked(t.context.url, "POST /v1/things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n", [Buffer.from("this is not gzip at all")]);
+  t.regex(answer, /^HTTP\/1\.1 400 /);
+  t.true(answer.includes("cannot decode request body (Content-Encoding gzip)"), answer);
+});

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import type { Transform } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import type { Context } from "koa";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
@@ -106,61 +106,61 @@ export async function readRawBody(req: IncomingMessage, limit: number): Promise<
     req.resume();
     throw tooLarge(limit);
   }
-  // The usual case, a plain body of declared length, is read with listeners: for-await
-  // costs an async iterator, a promise per chunk and end-of-stream bookkeeping per request.
-  // (The parser holds such a body to its declared length, so the limit is already checked.)
-  if (identity && declared !== undefined) return readDeclaredBody(req);
-  const source: NodeJS.ReadableStream = identity ? req : req.pipe(decoderFor(encoding) as Transform);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of source) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size > limit) throw tooLarge(limit);
-      chunks.push(buffer);
-    }
-  } catch (error: unknown) {
-    req.resume();
-    if (error instanceof GatewayError) throw error;
-    throw new GatewayError(Code.INVALID_ARGUMENT, `cannot decode request body (Content-Encoding ${encoding})`, { cause: error });
-  }
-  // A client that went away ends the stream too: never pass a truncated body on as whole.
-  if (!req.complete) throw clientGone();
-  return Buffer.concat(chunks, size);
+  return collect(req, identity ? undefined : (decoderFor(encoding) as Transform), limit, encoding);
 }
 
-/** An uncompressed body with a Content-Length within the limit; a client gone before its end is CANCELLED. */
-function readDeclaredBody(req: IncomingMessage): Promise<Buffer> {
-  // Already read (it emits no more events): nothing left, as for-await would find.
+/**
+ * The bytes of the request, through `decoder` when it is compressed. Listeners rather than
+ * for-await, which costs an async iterator, a promise per chunk and end-of-stream bookkeeping
+ * per request. Over `limit` is a 413 (a decoder is stopped at once: no inflating a zip bomb to
+ * its end); a stream that fails is a 400; a client gone before the body's end is CANCELLED,
+ * never a truncated body passed on as whole.
+ */
+function collect(req: IncomingMessage, decoder: Transform | undefined, limit: number, encoding: string): Promise<Buffer> {
+  // Already read (it emits no more events): nothing is left.
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  const source: Readable = decoder === undefined ? req : req.pipe(decoder);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const settle = (error: GatewayError | undefined): void => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
+      source.off("data", onData);
+      source.off("end", onEnd);
+      source.off("error", onError);
       req.off("close", onClose);
       if (error === undefined) {
         resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-      } else {
-        req.resume();
-        reject(error);
+        return;
       }
+      if (decoder !== undefined) {
+        req.unpipe(decoder);
+        // Whatever it still reports is moot now, and must not be an unhandled 'error'.
+        decoder.on("error", () => undefined);
+        decoder.destroy();
+      }
+      req.resume();
+      reject(error);
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      chunks.push(chunk);
+      if (size > limit) settle(tooLarge(limit));
+      else chunks.push(chunk);
     };
     const onEnd = (): void => settle(req.complete ? undefined : clientGone());
+    // A decoder's error is the body's fault (400); the request's own, before its end, is the client leaving.
     const onError = (error: Error): void =>
-      settle(new GatewayError(Code.INVALID_ARGUMENT, "cannot read request body (Content-Encoding identity)", { cause: error }));
-    // A stream closed before its end (the client went away) emits no "end".
-    const onClose = (): void => settle(clientGone());
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
+      settle(
+        decoder === undefined && !req.complete
+          ? clientGone()
+          : new GatewayError(Code.INVALID_ARGUMENT, `cannot decode request body (Content-Encoding ${encoding})`, { cause: error }),
+      );
+    // The request closed before its end: the client went away (a decoder may end later).
+    const onClose = (): void => {
+      if (!req.complete) settle(clientGone());
+    };
+    source.on("data", onData);
+    source.on("end", onEnd);
+    source.on("error", onError);
     req.on("close", onClose);
   });
 }
