@@ -7,9 +7,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 P=${P:-/v1/shelves/fiction/books/42}; GAP=${GAP:-70}
 # shellcheck disable=SC2086
 NODEFLAGS="--trace-gc $NODEFLAGS" "$HERE/gw.sh" $GWARGS >/dev/null 2>&1
-W="nice -n -20 taskset -c 1 wrk -t1 -c32 --latency"
-line() { $W -d"$1"s "http://127.0.0.1:18084$P" | grep -E '^ +(50|99)%|Requests/sec' | tr -s ' ' | tr '\n' ' '; }
-$W -d8s "http://127.0.0.1:18084$P" >/dev/null
+# shellcheck source=bench/ab/wrk-latency.sh
+. "$HERE/wrk-latency.sh"
+line() { wrk_latency 18084 "$1" "$P"; }
+line 8 >/dev/null
 echo "hot:          $(line 10)"
 sleep "$GAP"
 echo "after idle:   $(line 10)"

@@ -8,9 +8,10 @@ P=${P:-/v1/shelves/fiction/books/42}; R=${R:-3}
 "$HERE/gw.sh" >/dev/null 2>&1
 nice -n -20 taskset -c 0 "$SBENCH/.build/bin/gateway" -listen 127.0.0.1:18081 -backend 127.0.0.1:19090 >/tmp/gogw.log 2>&1 &
 GO=$!; sleep 0.5
-W="nice -n -20 taskset -c 1 wrk -t1 -c32 --latency"
-line() { $W -d8s "http://127.0.0.1:$1$P" | grep -E '^ +(50|99)%|Requests/sec' | tr -s ' ' | tr '\n' ' '; }
-$W -d5s "http://127.0.0.1:18084$P" >/dev/null; $W -d5s "http://127.0.0.1:18081$P" >/dev/null
+# shellcheck source=bench/ab/wrk-latency.sh
+. "$HERE/wrk-latency.sh"
+line() { wrk_latency "$1" 8 "$P"; }
+wrk_latency 18084 5 "$P" >/dev/null; wrk_latency 18081 5 "$P" >/dev/null
 for _ in $(seq "$R"); do
   kill -STOP $GO; echo "protogate: $(line 18084)"; kill -CONT $GO
   kill -STOP "$(cat /tmp/gw.pid)"; echo "grpc-gw:   $(line 18081)"; kill -CONT "$(cat /tmp/gw.pid)"
