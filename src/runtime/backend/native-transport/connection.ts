@@ -21,6 +21,7 @@ import {
 } from "./frames.js";
 import type { HeaderField } from "./hpack.js";
 import { HpackDecoder } from "./hpack.js";
+import { StreamTable } from "./stream-table.js";
 
 /** Why a stream ended without its END_STREAM. */
 export interface StreamAbort {
@@ -89,7 +90,7 @@ class OutboundStream {
  * gRPC; calls see it through StreamHandler.
  */
 export class Http2Connection {
-  private readonly streams = new Map<number, OutboundStream>();
+  private readonly streams = new StreamTable<OutboundStream>();
   private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
   private readonly decoder = new HpackDecoder(4096, MAX_HEADER_LIST_SIZE);
   private nextStreamId = 1;
@@ -478,7 +479,7 @@ export class Http2Connection {
     this.goawayReceived = true;
     if (wasUsable) this.options.onUnusable(this);
     // Streams above last-stream-id were never processed: their calls may go elsewhere.
-    for (const stream of [...this.streams.values()]) {
+    for (const stream of this.streams.values()) {
       if (stream.id > lastStreamId) {
         this.abortStream(stream, { resetCode: undefined, retryable: true, message: `server sent GOAWAY (code ${code})` });
       }
@@ -555,7 +556,7 @@ export class Http2Connection {
     clearTimeout(this.pingTimeout);
     if (flush) setTimeout(() => this.socket.destroy(), 1000).unref();
     else this.socket.destroy();
-    const streams = [...this.streams.values()];
+    const streams = this.streams.values();
     this.streams.clear();
     this.blocked = [];
     if (wasUsable) this.options.onUnusable(this);

@@ -183,6 +183,15 @@ export class NativeTransport implements Transport, CallDispatcher {
       call.failUnavailable("transport closed");
       return;
     }
+    // With nobody waiting, a call that finds room starts at once, never entering the queue:
+    // a Set that takes and drops an entry per call churns through hash tables (see StreamTable).
+    if (this.queue.size === 0) {
+      const subchannel = this.pick();
+      if (subchannel !== undefined) {
+        call.attach(subchannel.connection!);
+        return;
+      }
+    }
     this.queue.add(call);
     this.drainQueue();
   }
