@@ -12,7 +12,7 @@ nice -n -20 taskset -c 1 "$SBENCH/.build/bin/backend" -listen 127.0.0.1:19090 >/
 sleep 0.5
 cd "$DIR"
 if [ "$BARE" = 1 ]; then
-  nice -n -20 taskset -c 0 node "$DIR/bench/ab/bare.mjs" >${GWLOG:-/tmp/gw.log} 2>&1 & echo $! > /tmp/gw.pid
+  nice -n -20 taskset -c 0 node ${NODEFLAGS} "${BAREFILE:-$DIR/bench/ab/bare.mjs}" >${GWLOG:-/tmp/gw.log} 2>&1 & echo $! > /tmp/gw.pid
 else
   nice -n -20 taskset -c 0 node --single-threaded-gc ${NODEFLAGS} dist/src/cli/main.js serve --proto-path "$PROTOS" --backend 127.0.0.1:19090 --listen 127.0.0.1:18084 "$@" >${GWLOG:-/tmp/gw.log} 2>&1 & echo $! > /tmp/gw.pid
 fi

@@ -125,12 +125,20 @@ export async function runServe(flags: CommandFlags): Promise<number> {
 
   // Responses not yet started when shutdown begins (and any on a reused connection after it)
   // say Connection: close, so keep-alive sockets end with their last answer instead of idling.
-  const unanswered = new Set<ServerResponse>();
+  // They sit in reused slots of one array, not in a Set: a Set that takes and drops an entry
+  // per request keeps replacing its hash table, and the obsolete tables keep responses alive
+  // into old space (StreamTable says how; bench/README.md, "the Map that kept calls alive").
+  const unanswered: (ServerResponse | undefined)[] = [];
+  const freeSlots: number[] = [];
   let stopping = false;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (stopping) res.setHeader("Connection", "close");
-    unanswered.add(res);
-    res.once("close", () => unanswered.delete(res));
+    const slot = freeSlots.pop() ?? unanswered.length;
+    unanswered[slot] = res;
+    res.once("close", () => {
+      unanswered[slot] = undefined;
+      freeSlots.push(slot);
+    });
     handle(req, res);
   };
   const listenerTls = config.server.tls;
@@ -188,7 +196,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
       if (stopping) return;
       stopping = true;
       ready = false;
-      for (const res of unanswered) if (!res.headersSent) res.setHeader("Connection", "close");
+      for (const res of unanswered) if (res !== undefined && !res.headersSent) res.setHeader("Connection", "close");
       logger.info({ msg: "shutting down", signal, gracePeriodMs: config.shutdown.gracePeriodMs });
       const force = setTimeout(() => server.closeAllConnections(), config.shutdown.gracePeriodMs);
       force.unref();
