@@ -11,7 +11,6 @@ import {
   MAX_WINDOW,
   Setting,
   decodeSettings,
-  encodeFrame,
   encodeGoaway,
   encodeRstStream,
   encodeSettings,
@@ -58,8 +57,12 @@ const STREAM_WINDOW = 4 * 1024 * 1024;
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
 const MAX_HEADER_LIST_SIZE = 256 * 1024;
 const DEFAULT_WINDOW = 65_535;
-// About eight unary calls (HEADERS + DATA each) per writev.
+// About eight unary calls (HEADERS + DATA each) per socket write.
 const WRITES_PER_FLUSH = 16;
+// Frames are written into slabs of this size; a bigger frame gets a slab of its own.
+const SLAB_SIZE = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+const PING_PAYLOAD = Buffer.alloc(8);
 // Stream ids are 31 bits; stop a little short and let a new connection take over.
 const LAST_STREAM_ID = 2 ** 31 - 101;
 
@@ -104,9 +107,19 @@ export class Http2Connection {
   private blocked: OutboundStream[] = [];
   private goawayReceived = false;
   private closed = false;
-  private corked = false;
+  /**
+   * Outgoing frames are copied into a slab as they are made, and what accumulated goes to the
+   * socket as one Buffer per flush: one socket.write per flush instead of one per frame, and
+   * no Buffer per frame. Bytes handed to the socket are never written again (the socket may
+   * still hold them): a full slab is replaced, not reused.
+   */
+  private slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  /** The first slab byte not yet handed to the socket, and the end of what is written. */
+  private slabFlushed = 0;
+  private slabEnd = 0;
+  private flushScheduled = false;
   /** Frames written since the last flush. */
-  private corkedWrites = 0;
+  private unflushedFrames = 0;
   /** A header block spread over CONTINUATION frames. */
   private continuation: { streamId: number; endStream: boolean; fragments: Buffer[]; size: number } | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
@@ -202,6 +215,7 @@ export class Http2Connection {
   close(): void {
     if (this.closed) return;
     this.write(encodeGoaway(0, H2Code.NO_ERROR));
+    this.flush();
     this.socket.end();
     this.destroy("transport closed", true);
   }
@@ -210,10 +224,10 @@ export class Http2Connection {
     const max = this.peerMaxFrameSize;
     const first = block.subarray(0, max);
     const last = first.length === block.length;
-    this.write(encodeFrame(FrameType.HEADERS, (last ? Flag.END_HEADERS : 0) | (endStream ? Flag.END_STREAM : 0), id, first));
+    this.writeFrame(FrameType.HEADERS, (last ? Flag.END_HEADERS : 0) | (endStream ? Flag.END_STREAM : 0), id, first);
     for (let offset = max; offset < block.length; offset += max) {
       const fragment = block.subarray(offset, offset + max);
-      this.write(encodeFrame(FrameType.CONTINUATION, offset + max >= block.length ? Flag.END_HEADERS : 0, id, fragment));
+      this.writeFrame(FrameType.CONTINUATION, offset + max >= block.length ? Flag.END_HEADERS : 0, id, fragment);
     }
   }
 
@@ -238,10 +252,7 @@ export class Http2Connection {
       }
       const whole = size === head.length;
       const end = whole && pending.length === 1 && stream.endQueued;
-      const frame = Buffer.allocUnsafe(FRAME_HEADER_SIZE + size);
-      writeFrameHeader(frame, 0, size, FrameType.DATA, end ? Flag.END_STREAM : 0, stream.id);
-      head.copy(frame, FRAME_HEADER_SIZE, 0, size);
-      this.write(frame);
+      this.writeFrame(FrameType.DATA, end ? Flag.END_STREAM : 0, stream.id, whole ? head : head.subarray(0, size));
       stream.sendWindow -= size;
       this.sendWindow -= size;
       stream.pendingBytes -= size;
@@ -251,35 +262,64 @@ export class Http2Connection {
     }
     if (pending.length === 0 && stream.endQueued && !stream.localEnded) {
       // A half-close with nothing left to send: an empty DATA frame needs no window.
-      this.write(encodeFrame(FrameType.DATA, Flag.END_STREAM, stream.id));
+      this.writeFrame(FrameType.DATA, Flag.END_STREAM, stream.id, EMPTY);
       stream.localEnded = true;
     }
     if (hadPending && stream.pendingBytes === 0) stream.handler.onDrained?.();
   }
 
-  private write(bytes: Buffer): void {
+  /** One frame, its header and payload copied straight into the slab. */
+  private writeFrame(type: number, flags: number, streamId: number, payload: Uint8Array): void {
     if (this.closed) return;
-    // Coalesce the frames of one event-loop turn into few writevs: under load the calls of
+    const at = this.reserve(FRAME_HEADER_SIZE + payload.length);
+    writeFrameHeader(this.slab, at, payload.length, type, flags, streamId);
+    this.slab.set(payload, at + FRAME_HEADER_SIZE);
+    this.wrote();
+  }
+
+  /** Bytes already framed (the preface, SETTINGS, control frames). */
+  private write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.slab.set(bytes, this.reserve(bytes.length));
+    this.wrote();
+  }
+
+  /** Room for `length` more bytes in the slab; returns where they go. */
+  private reserve(length: number): number {
+    if (this.slabEnd + length > this.slab.length) {
+      this.flush();
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, length));
+      this.slabFlushed = 0;
+      this.slabEnd = 0;
+    }
+    const at = this.slabEnd;
+    this.slabEnd += length;
+    return at;
+  }
+
+  private wrote(): void {
+    // Coalesce the frames of one event-loop turn into few writes: under load the calls of
     // the HTTP requests read in this poll phase share syscalls. A long turn still flushes
     // every WRITES_PER_FLUSH frames, so the backend starts on the first calls while the
     // gateway parses the rest; holding a whole wave until the turn ended left both sides idle
     // in turn (bench/README.md, "flush in the turn").
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
       setImmediate(() => {
-        this.corked = false;
-        this.corkedWrites = 0;
-        this.socket.uncork();
+        this.flushScheduled = false;
+        this.flush();
       });
     }
-    this.socket.write(bytes);
-    if (++this.corkedWrites >= WRITES_PER_FLUSH) {
-      this.corkedWrites = 0;
-      this.socket.uncork();
-      this.socket.cork();
-    }
+    if (++this.unflushedFrames >= WRITES_PER_FLUSH) this.flush();
   }
+
+  private flush(): void {
+    this.unflushedFrames = 0;
+    if (this.slabEnd === this.slabFlushed || this.socket.destroyed) return;
+    this.socket.write(this.slab.subarray(this.slabFlushed, this.slabEnd));
+    this.slabFlushed = this.slabEnd;
+  }
+
 
   private onSocketData(chunk: Buffer): void {
     this.readSinceLastPing = true;
@@ -295,6 +335,7 @@ export class Http2Connection {
   private connectionError(code: number, message: string): void {
     if (this.closed) return;
     this.write(encodeGoaway(0, code, message));
+    this.flush();
     this.socket.end();
     this.destroy(`protocol error: ${message}`, true);
   }
@@ -453,7 +494,7 @@ export class Http2Connection {
       }
       // HEADER_TABLE_SIZE: our encoder never indexes, so any size suits it.
     }
-    this.write(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.writeFrame(FrameType.SETTINGS, Flag.ACK, 0, EMPTY);
     for (const stream of this.streams.values()) if (stream.pending.length > 0) this.flushStream(stream);
     // A larger MAX_CONCURRENT_STREAMS may let queued calls start.
     this.options.onStreamClosed(this);
@@ -467,7 +508,7 @@ export class Http2Connection {
       this.pingTimeout = undefined;
       return;
     }
-    this.write(encodeFrame(FrameType.PING, Flag.ACK, 0, frame.payload));
+    this.writeFrame(FrameType.PING, Flag.ACK, 0, frame.payload);
   }
 
   private onGoaway(frame: Frame): void {
@@ -542,7 +583,7 @@ export class Http2Connection {
       this.readSinceLastPing = false;
       return;
     }
-    this.write(encodeFrame(FrameType.PING, 0, 0, Buffer.alloc(8)));
+    this.writeFrame(FrameType.PING, 0, 0, PING_PAYLOAD);
     this.pingTimeout = setTimeout(() => this.destroy("keepalive PING not answered"), this.options.keepaliveTimeoutMs);
     this.pingTimeout.unref();
   }

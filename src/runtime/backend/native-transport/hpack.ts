@@ -178,11 +178,12 @@ export class HpackWriter {
     const nameIndex = STATIC_NAME_INDEX.get(name);
     if (nameIndex === undefined) {
       this.integer(0, 4, 0x00);
-      this.string(Buffer.from(name, "latin1"));
+      this.text(name);
     } else {
       this.integer(nameIndex, 4, 0x00);
     }
-    this.string(typeof value === "string" ? Buffer.from(value, "latin1") : value);
+    if (typeof value === "string") this.text(value);
+    else this.string(value);
     return this;
   }
 
@@ -201,6 +202,17 @@ export class HpackWriter {
   /** What was written, without a copy: for a writer used once and dropped. */
   view(): Buffer {
     return this.buffer.subarray(0, this.length);
+  }
+
+  /** A latin1 string; without Huffman it goes straight into the buffer, with no Buffer of its own. */
+  private text(text: string): void {
+    if (this.huffman) {
+      this.string(Buffer.from(text, "latin1"));
+      return;
+    }
+    this.integer(text.length, 7, 0x00);
+    this.reserve(text.length);
+    this.length += this.buffer.write(text, this.length, "latin1");
   }
 
   private string(bytes: Uint8Array): void {
