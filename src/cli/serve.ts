@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { fstatSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
@@ -44,11 +44,14 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   // Same data either way: the committed generated/ or the generator run in memory.
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
   // Under `--workers N` each line names the worker (its pid) that wrote it.
-  // Access-log lines: never a blocking write(2) per line (that cost ~35 µs of the ~108 µs of a
-  // GetBook). Each turn's lines go to sonic-boom as one string (log-destination.ts), which
-  // writes asynchronously once LOG_BUFFER_BYTES have gathered, or LOG_FLUSH_MS at the latest:
-  // a write costs the same whether it carries one line or fifty.
-  const sonic = pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  // Access-log lines: never a write(2) per line (that cost ~35 µs of the ~108 µs of a GetBook).
+  // Each turn's lines go to sonic-boom as one string (log-destination.ts), which writes once
+  // LOG_BUFFER_BYTES have gathered, or LOG_FLUSH_MS at the latest. To a regular file it
+  // writes at once: such a write never waits on a reader, and it saves the thread-pool
+  // hand-off (0.75 against 2.2-4.4 CPU µs per line on one core). A pipe or terminal (a
+  // container's stdout) keeps the asynchronous write, which cannot stall the event loop
+  // when the reader falls behind.
+  const sonic = pino.destination({ fd: 1, sync: stdoutIsFile(), minLength: LOG_BUFFER_BYTES });
   const logFlush = setInterval(() => sonic.flush(), LOG_FLUSH_MS);
   logFlush.unref();
   const logDestination = new TurnBatchedDestination(sonic);
@@ -233,4 +236,12 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
+}
+
+function stdoutIsFile(): boolean {
+  try {
+    return fstatSync(1).isFile();
+  } catch {
+    return false;
+  }
 }
