@@ -1,5 +1,7 @@
 import type { Middleware } from "koa";
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { SeriesCounter, SeriesHistogram } from "./metric-series.js";
+import type { CounterSeries, HistogramSeries } from "./metric-series.js";
 import { Code } from "../errors/gateway-error.js";
 import { CLIENT_CLOSED, clientClosedFirst } from "../request-context.js";
 import { requestState } from "../request-state.js";
@@ -17,10 +19,15 @@ import { fetchClusterMetrics, isClusterWorker } from "./cluster-ipc.js";
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<"rpc" | "code" | "grpc_code">;
-  private readonly duration: Histogram<"rpc">;
+  private readonly requests: SeriesCounter<"rpc" | "code" | "grpc_code">;
+  private readonly duration: SeriesHistogram<"rpc">;
   private readonly inFlight: Gauge;
-  private readonly backendDuration: Histogram<"rpc" | "grpc_code">;
+  private readonly backendDuration: SeriesHistogram<"rpc" | "grpc_code">;
+  // The per-request series, resolved on first use. Entries are only ever added (RPC names
+  // and codes are bounded), so these maps never churn.
+  private readonly durationByRpc = new Map<string, HistogramSeries>();
+  private readonly backendByRpc = new Map<string, HistogramSeries[]>();
+  private readonly requestsByRpc = new Map<string, Map<number, CounterSeries>>();
   private readonly backendErrors: Counter<"backend" | "rpc" | "grpc_code">;
   private readonly breakerState: Gauge<"backend">;
   private readonly backendUp: Gauge<"backend">;
@@ -47,13 +54,13 @@ export class GatewayMetrics {
     const registers = [this.registry];
     // Node process metrics (CPU, memory, event-loop lag, GC) under the usual names.
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
+    this.requests = new SeriesCounter({
       name: "protogate_http_requests_total",
       help: "HTTP requests answered, by RPC, HTTP status code and gRPC code name.",
       labelNames: ["rpc", "code", "grpc_code"],
       registers,
     });
-    this.duration = new Histogram({
+    this.duration = new SeriesHistogram({
       name: "protogate_http_request_duration_seconds",
       help: "Time from request to the end of the response, in the gateway.",
       labelNames: ["rpc"],
@@ -66,7 +73,7 @@ export class GatewayMetrics {
       help: "Requests being handled now.",
       registers,
     });
-    this.backendDuration = new Histogram({
+    this.backendDuration = new SeriesHistogram({
       name: "protogate_backend_request_duration_seconds",
       help: "Time of the unary gRPC call to the backend, retries included.",
       labelNames: ["rpc", "grpc_code"],
@@ -145,9 +152,14 @@ export class GatewayMetrics {
   }
 
   recordBackendCall(backend: string, rpc: string, code: number, seconds: number): void {
-    const name = codeName(code);
-    this.backendDuration.observe({ rpc, grpc_code: name }, seconds);
-    if (BACKEND_FAULTS.has(code)) this.backendErrors.inc({ backend, rpc, grpc_code: name });
+    let byCode = this.backendByRpc.get(rpc);
+    if (byCode === undefined) {
+      byCode = [];
+      this.backendByRpc.set(rpc, byCode);
+    }
+    const index = codeIndex(code);
+    (byCode[index] ??= this.backendDuration.seriesFor({ rpc, grpc_code: codeName(index) })).observe(seconds);
+    if (BACKEND_FAULTS.has(code)) this.backendErrors.inc({ backend, rpc, grpc_code: codeName(code) });
   }
 
   recordCircuitState(backend: string, state: CircuitState): void {
@@ -192,10 +204,37 @@ export class GatewayMetrics {
     const started = process.hrtime.bigint();
     return (rpc, status, grpcCode) => {
       this.inFlight.dec();
-      this.duration.observe({ rpc }, Number(process.hrtime.bigint() - started) / 1e9);
-      this.requests.inc({ rpc, code: String(status), grpc_code: grpcCode === undefined ? "" : codeName(grpcCode) });
+      let duration = this.durationByRpc.get(rpc);
+      if (duration === undefined) {
+        duration = this.duration.seriesFor({ rpc });
+        this.durationByRpc.set(rpc, duration);
+      }
+      duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.requestSeries(rpc, status, grpcCode).inc();
     };
   }
+  private requestSeries(rpc: string, status: number, grpcCode: number | undefined): CounterSeries {
+    let byKey = this.requestsByRpc.get(rpc);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.requestsByRpc.set(rpc, byKey);
+    }
+    // HTTP statuses are three digits; the gRPC slot 17 stands for "no gRPC code".
+    const grpcSlot = grpcCode === undefined ? CODE_NAMES.length : codeIndex(grpcCode);
+    const key = status * 32 + grpcSlot;
+    let series = byKey.get(key);
+    if (series === undefined) {
+      series = this.requests.seriesFor({ rpc, code: String(status), grpc_code: grpcCode === undefined ? "" : codeName(grpcSlot) });
+      byKey.set(key, series);
+    }
+    return series;
+  }
+
+}
+
+/** `code` as a slot 0..16, UNKNOWN (2) for anything else, as codeName names it. */
+function codeIndex(code: number): number {
+  return Number.isInteger(code) && code >= 0 && code < CODE_NAMES.length ? code : Code.UNKNOWN;
 }
 
 /** Why a request failed authentication or authorization: a closed set, so it can be a label. */
