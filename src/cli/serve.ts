@@ -14,7 +14,7 @@ import { createTransport } from "../runtime/backend/native-transport/create-tran
 import { guardTransport } from "../runtime/backend/guarded-transport.js";
 import type { Transport } from "../runtime/backend/transport.js";
 import { GatewayMetrics } from "../runtime/ops/metrics.js";
-import { TurnBatchedDestination } from "../runtime/ops/log-destination.js";
+import { FileLineSink, TurnBatchedDestination } from "../runtime/ops/log-destination.js";
 import { announceListening, isClusterWorker } from "../runtime/ops/cluster-ipc.js";
 import { BackendReadiness } from "../runtime/ops/readiness.js";
 import { createTracing } from "../runtime/ops/tracing.js";
@@ -45,16 +45,16 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const { table, openapi } = flags.generated === undefined ? buildApi(config) : loadGenerated(flags.generated);
   // Under `--workers N` each line names the worker (its pid) that wrote it.
   // Access-log lines: never a write(2) per line (that cost ~35 µs of the ~108 µs of a GetBook).
-  // Each turn's lines go to sonic-boom as one string (log-destination.ts), which writes once
-  // LOG_BUFFER_BYTES have gathered, or LOG_FLUSH_MS at the latest. To a regular file it
-  // writes at once: such a write never waits on a reader, and it saves the thread-pool
-  // hand-off (0.75 against 2.2-4.4 CPU µs per line on one core). A pipe or terminal (a
-  // container's stdout) keeps the asynchronous write, which cannot stall the event loop
-  // when the reader falls behind.
-  const sonic = pino.destination({ fd: 1, sync: stdoutIsFile(), minLength: LOG_BUFFER_BYTES });
-  const logFlush = setInterval(() => sonic.flush(), LOG_FLUSH_MS);
+  // To a regular file they are encoded into a slab written once 8 KiB have gathered
+  // (FileLineSink): such a write never waits on a reader. To a pipe or terminal (a
+  // container's stdout) each turn's lines go to sonic-boom as one string, written
+  // asynchronously once LOG_BUFFER_BYTES have gathered, so a slow reader cannot stall the
+  // event loop. Either way LOG_FLUSH_MS bounds how long a line waits.
+  const logDestination = stdoutIsFile()
+    ? new FileLineSink(1, LOG_BUFFER_BYTES)
+    : new TurnBatchedDestination(pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES }));
+  const logFlush = setInterval(() => logDestination.flush(), LOG_FLUSH_MS);
   logFlush.unref();
-  const logDestination = new TurnBatchedDestination(sonic);
   const logger = pino({ level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined }, logDestination);
   const codecs = createCodecRegistry(table.types, config.json);
 

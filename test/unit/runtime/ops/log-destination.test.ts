@@ -1,6 +1,9 @@
 import test from "ava";
 import { pino } from "pino";
-import { TurnBatchedDestination } from "../../../../src/runtime/ops/log-destination.js";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileLineSink, TurnBatchedDestination } from "../../../../src/runtime/ops/log-destination.js";
 
 /** Records what reaches the sink, as sonic-boom would receive it. */
 function recordingSink(): { writes: string[]; flushes: number; write(text: string): boolean; flush(callback?: () => unknown): void } {
@@ -43,4 +46,26 @@ test("log destination: flush hands over the pending lines before the sink flushe
   t.deepEqual(sink.writes, ['{"level":30,"msg":"last words"}\n']);
   t.is(sink.flushes, 1);
   t.true(flushed);
+});
+
+test("FileLineSink: lines reach the file whole and in order once minLength gathers, the rest on flush; a dead fd throws nothing", (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), "protogate-log-")), "out.log");
+  const fd = openSync(file, "w");
+  const sink = new FileLineSink(fd, 1024);
+  const lines = Array.from({ length: 300 }, (_, i) => `{"msg":"request","path":"/v1/caf\u00e9/${i}"}\n`);
+  for (const line of lines) sink.write(line);
+  const beforeFlush = readFileSync(file, "utf8");
+  t.true(beforeFlush.length > 0 && lines.join("").startsWith(beforeFlush), "full slabs went out as they filled");
+  t.true(beforeFlush.length < lines.join("").length, "the tail waits for flush");
+  // A line longer than the slab goes out on its own, after what was gathered.
+  const long = `{"msg":"${"x".repeat(70_000)}"}\n`;
+  sink.write(long);
+  sink.write('{"msg":"stopped"}\n');
+  let flushed = false;
+  sink.flush(() => (flushed = true));
+  t.true(flushed);
+  t.is(readFileSync(file, "utf8"), lines.join("") + long + '{"msg":"stopped"}\n');
+  closeSync(fd);
+  sink.write("after close\n");
+  t.notThrows(() => sink.flush(), "EBADF is dropped, not thrown");
 });
