@@ -20,11 +20,14 @@ interface RawServer {
   stop(): Promise<void>;
 }
 
-async function startRawServer(handler: Handler, settings: Settings = {}): Promise<RawServer> {
+async function startRawServer(handler: Handler, settings: Settings = {}, onSession?: (session: Http2Session) => void): Promise<RawServer> {
   const sessions: Http2Session[] = [];
   const requests: IncomingHttpHeaders[] = [];
   const server: Http2Server = createServer({ settings });
-  server.on("session", (session) => sessions.push(session));
+  server.on("session", (session) => {
+    sessions.push(session);
+    onSession?.(session);
+  });
   server.on("stream", (stream, headers) => {
     requests.push(headers);
     const chunks: Buffer[] = [];
@@ -227,6 +230,28 @@ test("native transport over node:http2: a peer with tiny windows and frames stil
     for (let i = 0; i < big.length; i++) big[i] = i % 251;
     const response = await native.unary(request(big));
     t.true(Buffer.from(response.message).equals(big));
+  } finally {
+    native.close();
+    await server.stop();
+  }
+});
+
+test("native transport over node:http2: a peer with large frames and windows gets frames bigger than the write slab", async (t) => {
+  // 1 MiB frames and windows: a DATA frame no longer fits the connection's 64 KiB slab and
+  // takes one of its own, between frames that share one.
+  const server = await startRawServer(
+    (stream, _headers, body) => echo(stream, body),
+    { initialWindowSize: 4 * 1024 * 1024, maxFrameSize: 1024 * 1024 },
+    (session) => session.on("connect", () => session.setLocalWindowSize(8 * 1024 * 1024)),
+  );
+  const native = nativeFor(server.address);
+  try {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) % 253;
+    const [small1, large, small2] = await Promise.all([native.unary(request("before")), native.unary(request(big)), native.unary(request("after"))]);
+    t.is(Buffer.from(small1.message).toString(), "before");
+    t.true(Buffer.from(large.message).equals(big));
+    t.is(Buffer.from(small2.message).toString(), "after");
   } finally {
     native.close();
     await server.stop();
