@@ -23,8 +23,6 @@ export interface CallRequest extends StreamRequest {
 /** Where a call goes to run: the transport picks a connection or queues it. */
 export interface CallDispatcher {
   dispatch(call: GrpcCall): void;
-  /** The call finished (or gave up) before a connection took it. */
-  withdraw(call: GrpcCall): void;
   readonly maxReceiveMessageBytes: number;
 }
 
@@ -72,6 +70,11 @@ export abstract class GrpcCall implements StreamHandler {
   ) {
     this.deframer = new MessageDeframer(dispatcher.maxReceiveMessageBytes);
     this.requests = request.message === undefined ? new RequestWriter() : undefined;
+  }
+
+  /** Ended (answered, failed or cancelled): a queue holding it skips it. */
+  get isOver(): boolean {
+    return this.done;
   }
 
   start(): void {
@@ -193,14 +196,13 @@ export abstract class GrpcCall implements StreamHandler {
     this.fail(code, details);
   }
 
-  /** Marks the call over and lets go of its timer, signal listener and queue slot. */
+  /** Marks the call over and lets go of its timer and signal listener (a queue skips it). */
   protected release(): boolean {
     if (this.done) return false;
     this.done = true;
     this.connection = undefined;
     clearTimeout(this.timer);
     this.request.signal?.removeEventListener("abort", this.onAbortSignal);
-    this.dispatcher.withdraw(this);
     this.requests?.close();
     return true;
   }

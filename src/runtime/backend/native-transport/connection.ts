@@ -4,6 +4,7 @@ import type { Frame } from "./frames.js";
 import {
   CONNECTION_PREFACE,
   DEFAULT_MAX_FRAME_SIZE,
+  EMPTY,
   FRAME_HEADER_SIZE,
   Flag,
   FrameParser,
@@ -61,7 +62,6 @@ const DEFAULT_WINDOW = 65_535;
 const WRITES_PER_FLUSH = 16;
 // Frames are written into slabs of this size; a bigger frame gets a slab of its own.
 const SLAB_SIZE = 64 * 1024;
-const EMPTY = Buffer.alloc(0);
 const PING_PAYLOAD = Buffer.alloc(8);
 // Stream ids are 31 bits; stop a little short and let a new connection take over.
 const LAST_STREAM_ID = 2 ** 31 - 101;
@@ -319,7 +319,6 @@ export class Http2Connection {
     this.socket.write(this.slab.subarray(this.slabFlushed, this.slabEnd));
     this.slabFlushed = this.slabEnd;
   }
-
 
   private onSocketData(chunk: Buffer): void {
     this.readSinceLastPing = true;

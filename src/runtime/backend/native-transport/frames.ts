@@ -61,7 +61,8 @@ export function writeFrameHeader(target: Buffer, offset: number, length: number,
   target.writeUInt32BE(streamId & MAX_WINDOW, offset + 5);
 }
 
-const EMPTY = Buffer.alloc(0);
+/** A zero-length payload (SETTINGS ACK, an END_STREAM-only DATA frame). */
+export const EMPTY = Buffer.alloc(0);
 
 export function encodeSettings(settings: ReadonlyArray<readonly [id: number, value: number]>): Buffer {
   const payload = Buffer.allocUnsafe(6 * settings.length);

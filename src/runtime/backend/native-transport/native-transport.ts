@@ -14,6 +14,7 @@ import type {
   UnaryResponse,
 } from "../transport.js";
 import type { CallDispatcher, GrpcCall } from "./call.js";
+import { CallQueue } from "./call-queue.js";
 import { UnaryCall, encodeMethodPrelude } from "./call.js";
 import { Http2Connection } from "./connection.js";
 import { ServerStreamCall } from "./server-stream-call.js";
@@ -113,7 +114,7 @@ export class NativeTransport implements Transport, CallDispatcher {
   private subchannels: Subchannel[] = [];
   private resolving: Promise<void> | undefined;
   private resolveError: string | undefined;
-  private readonly queue = new Set<GrpcCall>();
+  private readonly queue = new CallQueue<GrpcCall>();
   private readonly preludes = new Map<string, Buffer>();
   private next = 0;
   private closed = false;
@@ -175,7 +176,7 @@ export class NativeTransport implements Transport, CallDispatcher {
   close(): void {
     this.closed = true;
     for (const subchannel of this.subchannels) subchannel.connection?.close();
-    for (const call of [...this.queue]) call.failUnavailable("transport closed");
+    for (const call of this.queue.takeAll()) call.failUnavailable("transport closed");
   }
 
   dispatch(call: GrpcCall): void {
@@ -183,33 +184,20 @@ export class NativeTransport implements Transport, CallDispatcher {
       call.failUnavailable("transport closed");
       return;
     }
-    // With nobody waiting, a call that finds room starts at once, never entering the queue:
-    // a Set that takes and drops an entry per call churns through hash tables (see StreamTable).
-    if (this.queue.size === 0) {
-      const subchannel = this.pick();
-      if (subchannel !== undefined) {
-        call.attach(subchannel.connection!);
-        return;
-      }
-    }
-    this.queue.add(call);
+    this.queue.push(call);
     this.drainQueue();
-  }
-
-  withdraw(call: GrpcCall): void {
-    this.queue.delete(call);
   }
 
   /** Starts queued calls where there is room; connects where needed; fails them when nothing can. */
   drainQueue(): void {
-    if (this.closed || this.queue.size === 0) return;
-    for (const call of this.queue) {
+    if (this.closed) return;
+    for (let call = this.queue.peek(); call !== undefined; call = this.queue.peek()) {
       const subchannel = this.pick();
       if (subchannel === undefined) break;
-      this.queue.delete(call);
+      this.queue.shift();
       call.attach(subchannel.connection!);
     }
-    if (this.queue.size === 0 || this.resolving !== undefined) return;
+    if (this.queue.peek() === undefined || this.resolving !== undefined) return;
     let pending = false;
     for (const subchannel of this.subchannels) {
       if (subchannel.canConnect) subchannel.connect();
@@ -217,7 +205,7 @@ export class NativeTransport implements Transport, CallDispatcher {
     }
     if (!pending) {
       const reason = this.resolveError ?? this.subchannels.find((s) => s.lastError !== "")?.lastError ?? "no connection";
-      for (const call of [...this.queue]) call.failUnavailable(`backend unavailable: ${reason}`);
+      for (const call of this.queue.takeAll()) call.failUnavailable(`backend unavailable: ${reason}`);
     }
   }
 
