@@ -2,7 +2,7 @@ import { fstatSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { pino } from "pino";
 import { createCodecRegistry } from "../codec/index.js";
 import type { BackendConfig, GatewayConfig } from "../config/gateway-config.js";
@@ -20,6 +20,7 @@ import { BackendReadiness } from "../runtime/ops/readiness.js";
 import { createTracing } from "../runtime/ops/tracing.js";
 import type { ReadinessTarget } from "../runtime/ops/readiness.js";
 import { createGateway } from "../runtime/gateway.js";
+import { lingerOnClose } from "../runtime/lingering-close.js";
 import { loadGenerated } from "../runtime/load-generated.js";
 import { buildPolicyLayer } from "../runtime/policy/build-policy-layer.js";
 import { ExitCode } from "./exit-codes.js";
@@ -159,6 +160,8 @@ export async function runServe(flags: CommandFlags): Promise<number> {
           },
           onRequest,
         );
+  // A TLS listener hands HTTP its sockets on secureConnection, a plain one on connection.
+  server.on(listenerTls === undefined ? "connection" : "secureConnection", (socket: Socket) => lingerOnClose(socket));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {

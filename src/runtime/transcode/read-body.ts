@@ -50,8 +50,15 @@ function unsupportedType(contentType: string | undefined): GatewayError {
   );
 }
 
+/**
+ * The rest of a body over the limit is not read: the connection closes with the answer (a
+ * lingering close, so the client still reads it) rather than Node draining it for keep-alive.
+ */
 export function tooLarge(limit: number): GatewayError {
-  return new GatewayError(Code.RESOURCE_EXHAUSTED, `request body exceeds the limit of ${limit} bytes`, { httpStatus: 413 });
+  return new GatewayError(Code.RESOURCE_EXHAUSTED, `request body exceeds the limit of ${limit} bytes`, {
+    httpStatus: 413,
+    headers: { connection: "close" },
+  });
 }
 
 /**
