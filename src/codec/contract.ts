@@ -61,6 +61,8 @@ export interface MessageCodec {
   mergeParts(parts: readonly Uint8Array[]): Uint8Array;
   /** Message bytes → JSON text. */
   toJson(bytes: Uint8Array): string;
+  /** Message bytes → the same JSON text as UTF-8 bytes (what goes on the wire), without building the string. */
+  toJsonBytes(bytes: Uint8Array): Buffer;
   /** Message bytes → JSON text of the field at `path` (response_body). */
   fieldToJson(path: FieldPath, bytes: Uint8Array): string;
 }

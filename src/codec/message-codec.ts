@@ -46,6 +46,7 @@ export function createCodecRegistry(types: TypeSet, options?: Partial<JsonOption
         queryToBytes: (query, bound, named) => text.queryToBytes(typeName, query, bound, named),
         mergeParts: (parts) => mergeMessageParts(plan, parts, (p) => json.mergeInfo(p)),
         toJson: (bytes) => writers.toJson(typeName, bytes),
+        toJsonBytes: (bytes) => writers.toJsonBytes(typeName, bytes),
         fieldToJson: (path, bytes) => writers.fieldToJson(typeName, path, bytes),
       };
       codecs.set(typeName, codec);

@@ -146,7 +146,8 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-function civilFromDays(z0: number): [number, number, number] {
+/** Days since 1970-01-01 → [year, month, day] of the proleptic Gregorian calendar. */
+export function civilFromDays(z0: number): [number, number, number] {
   const z = z0 + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;

@@ -10,18 +10,22 @@
  * Maps and oneof members keep the interpreter's decode/text (they go through a State), so
  * their rules (last entry wins, one case of a oneof) live in one place.
  */
+import type { JsonOut } from "./json-out.js";
 import { depthError, MAX_DEPTH, WIRE_LEN, WireReader } from "./to-json-wire.js";
 
 /** What kind of field, and the interpreter's pieces the compiled code calls for it. */
 export type FieldKind =
-  /** A singular scalar or enum outside a oneof; `zero` is its default for implicit presence. */
-  | { readonly kind: "scalar"; readonly wireType: number; readonly read: (r: WireReader) => string; readonly zero: string | undefined }
+  /**
+   * A singular scalar or enum outside a oneof; `zero` is its default for implicit presence;
+   * `string` for a string field (its bytes are copied by the byte writer).
+   */
+  | { readonly kind: "scalar"; readonly wireType: number; readonly read: (r: WireReader) => string; readonly zero: string | undefined; readonly string: boolean }
   /** A repeated scalar or enum; packable ones also take the packed form. */
-  | { readonly kind: "scalars"; readonly wireType: number; readonly packable: boolean; readonly read: (r: WireReader) => string }
-  /** A singular message outside a oneof: its chunks merge, then `text` renders them. */
-  | { readonly kind: "message"; readonly text: (chunks: Uint8Array[], depth: number) => string }
+  | { readonly kind: "scalars"; readonly wireType: number; readonly packable: boolean; readonly read: (r: WireReader) => string; readonly string: boolean }
+  /** A singular message outside a oneof: its chunks merge, then `text` renders them; `write` renders one. */
+  | { readonly kind: "message"; readonly text: (chunks: Uint8Array[], depth: number) => string; readonly write: NestedWrite }
   /** A repeated message: each element rendered as it is read. */
-  | { readonly kind: "messages"; readonly render: (chunk: Uint8Array, depth: number) => string }
+  | { readonly kind: "messages"; readonly render: (chunk: Uint8Array, depth: number) => string; readonly write: NestedWrite }
   /** Anything else (maps, oneof members): the interpreter's slot of a State (its field's position). */
   | {
     readonly kind: "slot";
@@ -45,6 +49,12 @@ export interface SlotState {
 }
 
 export type MembersFunction = (chunks: readonly Uint8Array[], depth: number) => string;
+
+/** Writes the JSON object of the message in `buf[start, end)` to `out`. */
+export type WriteFunction = (out: JsonOut, buf: Uint8Array, start: number, end: number, depth: number) => void;
+
+/** A nested message field's writer, called with the depth of the message holding the field. */
+export type NestedWrite = WriteFunction;
 
 /** `fields` in declaration order (the output order); `oneofCount` sizes the State of slot fields. */
 export function compileMembers(fields: readonly FieldShape[], oneofCount: number): MembersFunction {
@@ -125,4 +135,118 @@ export function compileMembers(fields: readonly FieldShape[], oneofCount: number
     error: typeof depthError,
   ) => MembersFunction;
   return factory(fields, WireReader, MAX_DEPTH, depthError);
+}
+
+/**
+ * The byte writer of one message type (json-out.ts), compiled like compileMembers. It writes
+ * each field as it is read, so it needs the fields on the wire in declaration order, each
+ * singular field once and each repeated field's elements together, which is how protobuf
+ * serialisers write them. Anything else (a field out of order, a second occurrence, which
+ * must merge or replace) rewinds the sink and renders the message with `text`, the text
+ * writer, which implements every rule; so does a type with map or oneof fields.
+ */
+export function compileWrite(
+  fields: readonly FieldShape[],
+  emitUnpopulated: boolean,
+  text: (chunks: readonly Uint8Array[], depth: number) => string,
+): WriteFunction {
+  const fallback: WriteFunction = (out, buf, start, end, depth) => out.text(text([buf.subarray(start, end)], depth));
+  if (fields.some((f) => f.kind === "slot")) return fallback;
+  const keys = fields.map((f) => Buffer.from(f.key));
+  const unpopulated = fields.map((f) => (emitUnpopulated ? f.unpopulated : undefined));
+  const emits = unpopulated.some((u) => u !== undefined);
+  // The unset fields in [from, to) that are shown anyway (emitUnpopulated).
+  const fill = (out: JsonOut, from: number, to: number, depth: number, mark: number): void => {
+    for (let k = from; k < to; k++) {
+      const u = unpopulated[k];
+      if (u === undefined) continue;
+      if (out.pos > mark + 1) out.byte(0x2c);
+      out.raw(keys[k] as Buffer);
+      out.text(u(depth));
+    }
+  };
+  const bail = "{ out.pos = mark; return FALLBACK(out, buf, start, end, depth); }";
+  // Field j starts; `through` is j for a value about to be written, j + 1 for a default one skipped.
+  const begin = (j: number, through: number): string =>
+    `if (${j} < next) ${bail} if (open >= 0) { out.byte(0x5d); open = -1; } ${emits ? `if (next < ${through}) FILL(out, next, ${through}, depth, mark); ` : ""}next = ${j + 1};`;
+  const key = (j: number): string => `if (out.pos > mark + 1) out.byte(0x2c); out.raw(K[${j}]);`;
+  // One element of repeated field j: `[` with the key before the first, `,` before the others.
+  const element = (j: number): string => `if (open === ${j}) out.byte(0x2c); else { ${begin(j, j)} open = ${j}; ${key(j)} out.byte(0x5b); }`;
+  const span = "const n = r.length(); const s = r.pos; r.pos = s + n;";
+  const lines: string[] = [];
+  lines.push("return function write(out, buf, start, end, depth) {");
+  lines.push("  if (depth > MAX_DEPTH) throw depthError();");
+  lines.push("  const mark = out.pos;");
+  lines.push("  out.byte(0x7b);");
+  lines.push("  const r = new WireReader(buf, start, end);");
+  lines.push("  let next = 0;");
+  lines.push("  let open = -1;");
+  lines.push("  while (r.pos < r.end) {");
+  lines.push("    const tag = r.tag();");
+  lines.push("    switch (tag >>> 3) {");
+  fields.forEach((f, j) => {
+    lines.push(`      case ${f.number}: {`);
+    const skipUnless = (wireType: number): string => `if ((tag & 7) !== ${wireType}) { r.skip(tag, depth); break; }`;
+    switch (f.kind) {
+      case "scalar":
+        lines.push(`        ${skipUnless(f.wireType)}`);
+        if (f.string) {
+          lines.push(`        ${span}`);
+          if (f.zero !== undefined) lines.push(`        if (n === 0) { ${begin(j, j + 1)} break; }`);
+          lines.push(`        ${begin(j, j)} ${key(j)} out.string(buf, s, s + n);`);
+        } else {
+          lines.push(`        const t = F[${j}].read(r);`);
+          if (f.zero !== undefined) lines.push(`        if (t === F[${j}].zero) { ${begin(j, j + 1)} break; }`);
+          lines.push(`        ${begin(j, j)} ${key(j)} out.text(t);`);
+        }
+        break;
+      case "scalars":
+        if (f.string) {
+          lines.push(`        ${skipUnless(WIRE_LEN)}`);
+          lines.push(`        ${span}`);
+          lines.push(`        ${element(j)} out.string(buf, s, s + n);`);
+        } else if (f.packable) {
+          lines.push(`        const wt = tag & 7;`);
+          lines.push(`        if (wt === ${f.wireType}) { const t = F[${j}].read(r); ${element(j)} out.text(t); break; }`);
+          lines.push(`        if (wt !== ${WIRE_LEN}) { r.skip(tag, depth); break; }`);
+          lines.push(`        const len = r.length(); const sub = new WireReader(buf, r.pos, r.pos + len); r.pos += len;`);
+          lines.push(`        while (sub.pos < sub.end) { const t = F[${j}].read(sub); ${element(j)} out.text(t); }`);
+        } else {
+          lines.push(`        ${skipUnless(f.wireType)}`);
+          lines.push(`        const t = F[${j}].read(r); ${element(j)} out.text(t);`);
+        }
+        break;
+      case "message":
+        lines.push(`        ${skipUnless(WIRE_LEN)}`);
+        lines.push(`        ${span}`);
+        lines.push(`        ${begin(j, j)} ${key(j)} F[${j}].write(out, buf, s, s + n, depth);`);
+        break;
+      case "messages":
+        lines.push(`        ${skipUnless(WIRE_LEN)}`);
+        lines.push(`        ${span}`);
+        lines.push(`        ${element(j)} F[${j}].write(out, buf, s, s + n, depth);`);
+        break;
+      case "slot":
+        throw new Error("unreachable: types with slot fields use the fallback");
+    }
+    lines.push("        break;");
+    lines.push("      }");
+  });
+  lines.push("      default: r.skip(tag, depth);");
+  lines.push("    }");
+  lines.push("  }");
+  lines.push("  if (open >= 0) out.byte(0x5d);");
+  if (emits) lines.push(`  FILL(out, next, ${fields.length}, depth, mark);`);
+  lines.push("  out.byte(0x7d);");
+  lines.push("};");
+  const factory = new Function("F", "K", "FILL", "FALLBACK", "WireReader", "MAX_DEPTH", "depthError", lines.join("\n")) as (
+    shapes: readonly FieldShape[],
+    keys: readonly Buffer[],
+    fillUnset: typeof fill,
+    fallbackWrite: WriteFunction,
+    reader: typeof WireReader,
+    maxDepth: number,
+    error: typeof depthError,
+  ) => WriteFunction;
+  return factory(fields, keys, fill, fallback, WireReader, MAX_DEPTH, depthError);
 }

@@ -255,7 +255,8 @@ function latin1(buf: Uint8Array, start: number, end: number): string {
   return view.toString("latin1", start, end);
 }
 
-function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+/** `buf[start, end)` as text; invalid UTF-8 is a CodecError. */
+export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
   try {
     return utf8.decode(buf.subarray(start, end));
   } catch (e: unknown) {

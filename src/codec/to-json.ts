@@ -15,8 +15,9 @@ import type { JsonOptions } from "./contract.js";
 import { CodecError } from "./field-error.js";
 import { defaultMapKey, MAP_KEY_READERS, mapKeyComparator, SCALAR_JSON } from "./scalar-to-json.js";
 import { depthError, MAX_DEPTH, WIRE_LEN, WireReader } from "./to-json-wire.js";
-import { compileMembers } from "./to-json-compile.js";
-import type { FieldKind, FieldShape, MembersFunction } from "./to-json-compile.js";
+import { JsonOut } from "./json-out.js";
+import { compileMembers, compileWrite } from "./to-json-compile.js";
+import type { FieldKind, FieldShape, MembersFunction, NestedWrite, WriteFunction } from "./to-json-compile.js";
 import { wellKnownWriter } from "./well-known-to-json.js";
 import type { MessageWriter } from "./well-known-to-json.js";
 
@@ -28,6 +29,8 @@ export function createJsonWriters(types: TypeSet, options: JsonOptions): JsonWri
 export interface JsonWriters {
   /** Whole message bytes → JSON text. Throws CodecError for an unknown type or malformed bytes. */
   toJson(typeName: string, bytes: Uint8Array): string;
+  /** Whole message bytes → the same JSON text as UTF-8 bytes, written without building it as a string. */
+  toJsonBytes(typeName: string, bytes: Uint8Array): Buffer;
   /**
    * JSON text of the field at `path` (proto field names) of the message in `bytes`, for
    * `response_body`. Like grpc-gateway, which marshals the Go field value: an unset
@@ -90,11 +93,26 @@ const DENSE_LIMIT = 256;
 class Writers implements JsonWriters {
   private readonly cache = new Map<string, MessageWriter>();
   private readonly enumTexts = new Map<string, (n: number) => string>();
+  /** One sink for every toJsonBytes: rendering is synchronous, so two never interleave. */
+  private readonly out = new JsonOut();
 
   constructor(private readonly types: TypeSet, private readonly options: JsonOptions) {}
 
   toJson(typeName: string, bytes: Uint8Array): string {
     return this.writer(typeName).render([bytes], 0);
+  }
+
+  toJsonBytes(typeName: string, bytes: Uint8Array): Buffer {
+    const writer = this.writer(typeName);
+    const out = this.out;
+    const mark = out.begin();
+    try {
+      writer.write(out, bytes, 0, bytes.length, 0);
+    } catch (e: unknown) {
+      out.pos = mark;
+      throw e;
+    }
+    return out.take(mark);
   }
 
   fieldToJson(typeName: string, path: FieldPath, bytes: Uint8Array): string {
@@ -157,12 +175,19 @@ class Writers implements JsonWriters {
       }
       return compiled(chunks, depth);
     };
+    const render = (chunks: readonly Uint8Array[], depth: number): string => "{" + members(chunks, depth) + "}";
+    // The byte writer: compiled for this type on first use too, with the text writer as its fallback.
+    let write: WriteFunction | undefined;
     return {
       typeName,
       wellKnown: false,
       plan: getPlan,
       decode,
-      render: (chunks, depth) => "{" + members(chunks, depth) + "}",
+      render,
+      write: (out, buf, start, end, depth) => {
+        write ??= compileWrite(getPlan().fields.map(shapeOf), this.options.emitUnpopulated, render);
+        write(out, buf, start, end, depth);
+      },
       renderMembers: members,
     };
   }
@@ -213,6 +238,7 @@ class Writers implements JsonWriters {
       const typeName = t.typeName;
       let w: MessageWriter | undefined;
       const writer = (): MessageWriter => (w ??= this.writer(typeName));
+      const nestedWrite: NestedWrite = (out, buf, start, end, depth) => writer().write(out, buf, start, end, depth + 1);
       if (f.label === "repeated") {
         return {
           ...base,
@@ -227,13 +253,13 @@ class Writers implements JsonWriters {
           text: (v) => "[" + (v as string[]).join(",") + "]",
           unpopulated: emit ? () => "[]" : undefined,
           absent: () => (emit ? "[]" : "null"),
-          shape: { kind: "messages", render: (chunk, depth) => writer().render([chunk], depth + 1) },
+          shape: { kind: "messages", render: (chunk, depth) => writer().render([chunk], depth + 1), write: nestedWrite },
         };
       }
       return {
         ...base,
         messageType: typeName,
-        shape: oneof >= 0 ? { kind: "slot" } : { kind: "message", text: (chunks, depth) => writer().render(chunks, depth + 1) },
+        shape: oneof >= 0 ? { kind: "slot" } : { kind: "message", text: (chunks, depth) => writer().render(chunks, depth + 1), write: nestedWrite },
         decode: (r, tag, st, depth) => {
           if ((tag & 7) !== WIRE_LEN) return r.skip(tag, depth);
           claim?.(st);
@@ -249,6 +275,7 @@ class Writers implements JsonWriters {
     }
 
     // Scalars and enums: a reader that yields JSON text, plus the default's text.
+    const isString = t.kind === "scalar" && t.scalar === "string";
     let read: (r: WireReader) => string;
     let zero: string;
     let wireType: number;
@@ -291,14 +318,14 @@ class Writers implements JsonWriters {
         text: (v) => "[" + (v as string[]).join(",") + "]",
         unpopulated: emit ? () => "[]" : undefined,
         absent: () => (emit ? "[]" : "null"),
-        shape: { kind: "scalars", wireType, packable, read },
+        shape: { kind: "scalars", wireType, packable, read, string: isString },
       };
     }
 
     return {
       ...base,
       messageType: undefined,
-      shape: oneof >= 0 ? { kind: "slot" } : { kind: "scalar", wireType, read, zero: explicit ? undefined : zero },
+      shape: oneof >= 0 ? { kind: "slot" } : { kind: "scalar", wireType, read, zero: explicit ? undefined : zero, string: isString },
       decode: explicit
         ? (r, tag, st, depth) => {
           if ((tag & 7) !== wireType) return r.skip(tag, depth);

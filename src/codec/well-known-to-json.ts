@@ -6,7 +6,10 @@ import { CodecError } from "./field-error.js";
 import { formatDouble } from "./float-format.js";
 import { compareCodePoints, SCALAR_JSON } from "./scalar-to-json.js";
 import type { ScalarJson } from "./scalar-to-json.js";
-import { formatDuration, formatTimestamp } from "./timestamp-duration.js";
+import type { JsonOut } from "./json-out.js";
+import {
+  civilFromDays, formatDuration, formatTimestamp, MAX_TIMESTAMP_SECONDS, MIN_TIMESTAMP_SECONDS,
+} from "./timestamp-duration.js";
 import {
   depthError, int64ToBigInt, MAX_DEPTH, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader,
 } from "./to-json-wire.js";
@@ -17,6 +20,8 @@ export interface MessageWriter {
   /** True for the well-known types with a special JSON form. */
   readonly wellKnown: boolean;
   render(chunks: readonly Uint8Array[], depth: number): string;
+  /** Writes the JSON of the message in `buf[start, end)` to `out` (as UTF-8 bytes). */
+  write(out: JsonOut, buf: Uint8Array, start: number, end: number, depth: number): void;
   /** The object members without braces (`"a":1,"b":2`, or ""), for embedding in Any. */
   renderMembers(chunks: readonly Uint8Array[], depth: number): string;
 }
@@ -41,10 +46,14 @@ export function wellKnownWriter(typeName: string, lookup: WriterLookup): Message
   if (wrapped !== undefined) return special(typeName, (chunks, depth) => renderWrapper(wrapped, chunks, depth));
   switch (typeName) {
     case "google.protobuf.Timestamp":
-      return special(typeName, (chunks, depth) => {
-        const [seconds, nanos] = secondsNanos(chunks, depth);
-        return `"${formatTimestamp(seconds, nanos)}"`;
-      });
+      return special(
+        typeName,
+        (chunks, depth) => {
+          const [seconds, nanos] = secondsNanos(chunks, depth);
+          return `"${formatTimestamp(seconds, nanos)}"`;
+        },
+        writeTimestamp,
+      );
     case "google.protobuf.Duration":
       return special(typeName, (chunks, depth) => {
         const [seconds, nanos] = secondsNanos(chunks, depth);
@@ -70,14 +79,28 @@ export function wellKnownWriter(typeName: string, lookup: WriterLookup): Message
   }
 }
 
-function special(typeName: string, render: (chunks: readonly Uint8Array[], depth: number) => string): MessageWriter {
+type TextRender = (chunks: readonly Uint8Array[], depth: number) => string;
+
+/** `write` (optional) writes bytes itself, with the text render as its fallback; the default writes the text. */
+function special(
+  typeName: string,
+  render: TextRender,
+  write?: (out: JsonOut, buf: Uint8Array, start: number, end: number, depth: number, text: TextRender) => void,
+): MessageWriter {
+  const checked: TextRender = (chunks, depth) => {
+    if (depth > MAX_DEPTH) throw depthError();
+    return render(chunks, depth);
+  };
   return {
     typeName,
     wellKnown: true,
-    render(chunks, depth) {
-      if (depth > MAX_DEPTH) throw depthError();
-      return render(chunks, depth);
-    },
+    render: checked,
+    write: write === undefined
+      ? (out, buf, start, end, depth) => out.text(checked([buf.subarray(start, end)], depth))
+      : (out, buf, start, end, depth) => {
+        if (depth > MAX_DEPTH) throw depthError();
+        write(out, buf, start, end, depth, checked);
+      },
     renderMembers() {
       throw new CodecError(`${typeName} has no JSON object members`);
     },
@@ -116,6 +139,63 @@ function secondsNanos(chunks: readonly Uint8Array[], depth: number): [bigint, nu
   });
   return [seconds, nanos];
 }
+
+/**
+ * A Timestamp straight into bytes, `"1972-01-01T10:00:20.021Z"` as formatTimestamp writes it;
+ * anything formatTimestamp refuses (seconds or nanos out of range) goes to the text render,
+ * which throws its CodecError.
+ */
+function writeTimestamp(out: JsonOut, buf: Uint8Array, start: number, end: number, depth: number, text: TextRender): void {
+  const r = new WireReader(buf, start, end);
+  let seconds = 0;
+  let nanos = 0;
+  let inRange = true;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if (tag === (1 << 3 | WIRE_VARINT)) {
+      r.varint64();
+      // Only values of at most 2^53 can be in range; the others are left to the text render.
+      if (r.hi < 0x200000) seconds = r.hi * 4294967296 + r.lo;
+      else if (r.hi >= 0xffe00000) seconds = -((~r.hi >>> 0) * 4294967296 + (~r.lo >>> 0) + 1);
+      else inRange = false;
+    } else if (tag === (2 << 3 | WIRE_VARINT)) {
+      nanos = r.varint32() | 0;
+    } else {
+      r.skip(tag, depth);
+    }
+  }
+  if (!inRange || seconds < MIN_TIMESTAMP_NUMBER || seconds > MAX_TIMESTAMP_NUMBER || nanos < 0 || nanos > 999_999_999) {
+    out.text(text([buf.subarray(start, end)], depth));
+    return;
+  }
+  const days = Math.floor(seconds / 86400);
+  const secOfDay = seconds - days * 86400;
+  const [y, m, d] = civilFromDays(days);
+  out.reserve(32);
+  out.byte(0x22);
+  out.digits(y, 4);
+  out.byte(0x2d);
+  out.digits(m, 2);
+  out.byte(0x2d);
+  out.digits(d, 2);
+  out.byte(0x54);
+  out.digits(Math.floor(secOfDay / 3600), 2);
+  out.byte(0x3a);
+  out.digits(Math.floor((secOfDay % 3600) / 60), 2);
+  out.byte(0x3a);
+  out.digits(secOfDay % 60, 2);
+  if (nanos !== 0) {
+    out.byte(0x2e);
+    if (nanos % 1_000_000 === 0) out.digits(nanos / 1_000_000, 3);
+    else if (nanos % 1_000 === 0) out.digits(nanos / 1_000, 6);
+    else out.digits(nanos, 9);
+  }
+  out.byte(0x5a);
+  out.byte(0x22);
+}
+
+const MIN_TIMESTAMP_NUMBER = Number(MIN_TIMESTAMP_SECONDS);
+const MAX_TIMESTAMP_NUMBER = Number(MAX_TIMESTAMP_SECONDS);
 
 const FIELD_PATH_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 

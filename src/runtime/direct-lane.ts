@@ -17,6 +17,7 @@ import { CLIENT_CLOSED, clientClosedFirst, requestIdFrom } from "./request-conte
 import type { RouteMatcher } from "./router/route-matcher.js";
 import { headerOf } from "./request-header.js";
 import { readBodyText } from "./transcode/read-body.js";
+import { renderResponseBytes } from "./transcode/response.js";
 import { exchangeUnary } from "./transcode/unary-call.js";
 
 export interface DirectLaneOptions {
@@ -121,13 +122,13 @@ export class DirectLane {
       }
       const bodyText = route.request.body === undefined ? undefined : await readBodyText(req, this.options.maxBodySize);
       const input = { requestId, pathValues, rawQuery, bodyText, claims: verified?.claims, subject };
-      const outcome = await exchangeUnary(route, req, res, input, this.addresses, this.options.codecs);
+      const outcome = await exchangeUnary(route, req, res, input, this.addresses, this.options.codecs, renderResponseBytes);
       backendMs = outcome.backendMs;
       for (const [name, value] of outcome.headers) headers.push(name, value);
       if (outcome.error !== undefined) throw outcome.error;
       grpcCode = Code.OK;
       status = 200;
-      body = Buffer.from(outcome.json);
+      body = outcome.json;
       if (req.method === "GET") {
         // As responseCache does for every GET: a strong ETag, and 304 for a matching If-None-Match.
         const etag = etagOf(body);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Middleware } from "koa";
-import type { CodecRegistry } from "../../codec/index.js";
+import type { CodecRegistry, MessageCodec } from "../../codec/index.js";
+import type { FieldPath } from "../../model/field-path.js";
 import { metadataFromHeaders, parseGrpcTimeout, responseHeadersFromMetadata } from "../backend/metadata.js";
 import type { CancelSignal, MetadataPairs } from "../backend/transport.js";
 import { BackendStatusError } from "../backend/transport.js";
@@ -34,7 +35,8 @@ export function unaryCall(options: CallOptions): Middleware {
     const state = requestState(ctx);
     const route = state.route as CompiledRoute;
     const bodyText = route.request.body === undefined ? undefined : await bodyTextOf(ctx, options.maxBodySize);
-    const outcome = await exchangeUnary(route, ctx.req, ctx.res, { requestId: state.requestId, pathValues: state.pathValues, rawQuery: state.rawQuery, claims: state.claims, subject: state.subject, bodyText }, addresses, options.codecs);
+    // Text: the response cache keeps and hashes the JSON as a string.
+    const outcome = await exchangeUnary(route, ctx.req, ctx.res, { requestId: state.requestId, pathValues: state.pathValues, rawQuery: state.rawQuery, claims: state.claims, subject: state.subject, bodyText }, addresses, options.codecs, renderResponse);
     state.backendMs = outcome.backendMs;
     for (const [name, value] of outcome.headers) ctx.append(name, value);
     if (outcome.error !== undefined) throw outcome.error;
@@ -51,10 +53,13 @@ export interface UnaryInput extends Pick<RequestState, "requestId" | "pathValues
   readonly bodyText: string | undefined;
 }
 
-/** The backend's answer as JSON text, or the error the client gets; headers (metadata) either way. */
-export interface UnaryOutcome {
-  readonly json: string;
-  readonly error: GatewayError | undefined;
+/** The backend's answer as JSON (text or bytes), or the error the client gets; headers (metadata) either way. */
+export type UnaryOutcome<Json> = OutcomeCommon & (
+  | { readonly json: Json; readonly error: undefined }
+  | { readonly json: undefined; readonly error: GatewayError }
+);
+
+interface OutcomeCommon {
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** Time spent waiting on the backend (retries included). */
   readonly backendMs: number;
@@ -64,16 +69,18 @@ export interface UnaryOutcome {
  * One unary JSON exchange, free of Koa so the Koa chain and the direct lane (direct-lane.ts)
  * share it: path values + query + JSON body → request bytes → backend → JSON answer, with
  * metadata both ways and the call's deadline. A client that goes away cancels the backend
- * call. A request that cannot be built throws (a FieldError or GatewayError).
+ * call. A request that cannot be built throws (a FieldError or GatewayError). `render` makes
+ * the answer text (renderResponse) or bytes (renderResponseBytes), as the lane needs.
  */
-export async function exchangeUnary(
+export async function exchangeUnary<Json>(
   route: CompiledRoute,
   req: IncomingMessage,
   res: ServerResponse,
   input: UnaryInput,
   addresses: ClientAddressResolver,
   codecs: CodecRegistry,
-): Promise<UnaryOutcome> {
+  render: (codec: MessageCodec, responseBody: FieldPath | undefined, bytes: Uint8Array) => Json,
+): Promise<UnaryOutcome<Json>> {
   const body = input.bodyText === undefined || input.bodyText === "" ? undefined : parseJsonBody(input.bodyText);
   const message = buildRequest(route.request, input.pathValues ?? [], input.rawQuery ?? "", body);
   // Verified claims are added after the client's headers, which can never carry x-jwt-*.
@@ -85,14 +92,14 @@ export async function exchangeUnary(
   try {
     const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal });
     return {
-      json: renderResponse(route.responseCodec, route.responseBody, response.message),
+      json: render(route.responseCodec, route.responseBody, response.message),
       error: undefined,
       headers: responseHeadersFromMetadata(response.headers, response.trailers),
       backendMs: Number(process.hrtime.bigint() - called) / 1e6,
     };
   } catch (reason: unknown) {
     return {
-      json: "",
+      json: undefined,
       error: gatewayErrorFromBackend(reason, codecs),
       headers: reason instanceof BackendStatusError ? responseHeadersFromMetadata(reason.headers, reason.trailers) : [],
       backendMs: Number(process.hrtime.bigint() - called) / 1e6,

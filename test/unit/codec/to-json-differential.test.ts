@@ -5,6 +5,7 @@ import fc from "fast-check";
 import type { JsonOptions } from "../../../src/codec/contract.js";
 import { CodecError } from "../../../src/codec/field-error.js";
 import { createJsonWriters } from "../../../src/codec/to-json.js";
+import { WireReader } from "../../../src/codec/to-json-wire.js";
 import { loadTypeSet } from "../../helpers/load-types.js";
 import { fixturePath } from "./to-json-fixture.js";
 import { JsonArbitraries, oracleRegistry } from "./to-json-oracle.js";
@@ -73,7 +74,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-for (const typeName of ["outtest.All", "outtest.Nested", "google.protobuf.Struct", "google.protobuf.Any"]) {
+for (const typeName of ["outtest.All", "outtest.Flat", "outtest.Nested", "google.protobuf.Struct", "google.protobuf.Any"]) {
   for (const [label, options] of OPTION_SETS) {
     test(`toJson: matches @bufbuild/protobuf for random ${typeName} (${label})`, (t) => {
       const schema = registry.getMessage(typeName);
@@ -90,11 +91,13 @@ for (const typeName of ["outtest.All", "outtest.Nested", "google.protobuf.Struct
             enumAsInteger: options.enumsAsInts,
           });
           const text = writers.toJson(typeName, bytes);
+          const written = writers.toJsonBytes(typeName, bytes).toString();
+          if (written !== text) t.fail(`the byte writer differs\nbytes: ${written}\ntext:  ${text}`);
           const diff = sameJson(JSON.parse(text), expected, options.emitUnpopulated, "$");
           if (diff !== undefined) t.fail(`${diff}\nours:   ${text}\noracle: ${JSON.stringify(expected)}`);
-          return diff === undefined;
+          return diff === undefined && written === text;
         }),
-        { numRuns: typeName === "outtest.All" ? 60 : 40 },
+        { numRuns: typeName === "outtest.All" || typeName === "outtest.Flat" ? 60 : 40 },
       );
       t.pass();
     });
@@ -129,12 +132,13 @@ test("fieldToJson: matches the oracle's JSON of each top-level field that is set
 
 // Robustness: whatever the bytes, the writer answers JSON or a CodecError — never another
 // exception (RangeError, TypeError, stack overflow).
-test("toJson: mutated and truncated valid messages give JSON or a CodecError, nothing else", (t) => {
-  const schema = registry.getMessage("outtest.All");
+for (const typeName of ["outtest.All", "outtest.Flat"]) {
+test(`toJson: mutated and truncated valid ${typeName} messages give JSON or a CodecError, nothing else`, (t) => {
+  const schema = registry.getMessage(typeName);
   if (schema === undefined) throw new Error("fixture missing");
   const writers = createJsonWriters(types, OPTION_SETS[1]?.[1] as JsonOptions);
   const mutated = fc.tuple(
-    arbitraries.message("outtest.All", 2),
+    arbitraries.message(typeName, 2),
     fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
     fc.option(fc.nat(), { nil: undefined }),
   ).map(([json, flips, cut]) => {
@@ -144,13 +148,11 @@ test("toJson: mutated and truncated valid messages give JSON or a CodecError, no
   });
   fc.assert(
     fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 64 })), (bytes) => {
-      try {
-        JSON.parse(writers.toJson("outtest.All", bytes));
-      } catch (e: unknown) {
-        if (!(e instanceof CodecError)) {
-          t.fail(`${String(e)} for [${[...bytes].join(",")}]`);
-          return false;
-        }
+      const text = outcome(() => writers.toJson(typeName, bytes));
+      const written = outcome(() => writers.toJsonBytes(typeName, bytes).toString());
+      if (text.startsWith("unexpected") || written !== text) {
+        t.fail(`text: ${text}\nbytes: ${written}\nfor [${[...bytes].join(",")}]`);
+        return false;
       }
       return true;
     }),
@@ -158,3 +160,57 @@ test("toJson: mutated and truncated valid messages give JSON or a CodecError, no
   );
   t.pass();
 });
+}
+
+// The byte writer writes fields as they come; fields out of declaration order, repeated
+// singular fields (which merge or replace) and split repeated fields make it hand the message
+// to the text writer. Shuffled and duplicated top-level fields must render as the text writer does.
+// outtest.Flat has no map or oneof, so the byte writer writes it itself.
+test("toJsonBytes: fields in any order, repeated or split, render as toJson does", (t) => {
+  const schema = registry.getMessage("outtest.Flat");
+  if (schema === undefined) throw new Error("fixture missing");
+  for (const [, options] of OPTION_SETS) {
+    const writers = createJsonWriters(types, options);
+    const reordered = fc.tuple(
+      fc.array(arbitraries.message("outtest.Flat", 2), { minLength: 1, maxLength: 2 }),
+      fc.func(fc.integer()),
+    ).map(([jsons, rank]) => {
+      // Top-level fields of one or two messages, concatenated (which merges them) in a shuffled order.
+      const fields = jsons.flatMap((json) => topLevelFields(toBinary(schema, fromJson(schema, json as JsonValue, { registry }))));
+      return Buffer.concat(fields.map((f, i) => [rank(i), f] as const).sort((a, b) => a[0] - b[0]).map(([, f]) => f));
+    });
+    fc.assert(
+      fc.property(reordered, (bytes) => {
+        // Merged messages can be invalid (an Any's value bytes concatenated): a CodecError from both then.
+        const text = outcome(() => writers.toJson("outtest.Flat", bytes));
+        const written = outcome(() => writers.toJsonBytes("outtest.Flat", bytes).toString());
+        if (text.startsWith("unexpected") || written !== text) t.fail(`bytes: ${written}\ntext:  ${text}`);
+        return written === text;
+      }),
+      { numRuns: 60 },
+    );
+  }
+  t.pass();
+});
+
+/** What a writer made of some bytes: its JSON text, parsed and printed again, or "CodecError". */
+function outcome(render: () => string): string {
+  try {
+    return JSON.stringify(JSON.parse(render()));
+  } catch (e: unknown) {
+    if (e instanceof CodecError) return "CodecError";
+    return `unexpected ${String(e)}`;
+  }
+}
+
+/** The encoded top-level fields of a valid message (tag and value bytes each). */
+function topLevelFields(bytes: Uint8Array): Buffer[] {
+  const fields: Buffer[] = [];
+  const r = new WireReader(bytes);
+  while (r.pos < r.end) {
+    const start = r.pos;
+    r.skip(r.tag(), 0);
+    fields.push(Buffer.from(bytes.subarray(start, r.pos)));
+  }
+  return fields;
+}

@@ -31,7 +31,10 @@ interface Row {
 
 const renders = test.macro({
   exec(t, row: Row) {
-    t.is(writers(row.options).toJson(row.type ?? "outtest.All", cat(...row.bytes)), row.json);
+    const bytes = cat(...row.bytes);
+    t.is(writers(row.options).toJson(row.type ?? "outtest.All", bytes), row.json);
+    // The byte writer writes the same text, or hands the message to the text writer.
+    t.is(writers(row.options).toJsonBytes(row.type ?? "outtest.All", bytes).toString(), row.json);
   },
   title: (_g, row: Row) => `toJson: ${row.title}`,
 });
@@ -39,6 +42,7 @@ const renders = test.macro({
 const refuses = test.macro({
   exec(t, _title: string, bytes: Part[], message: string) {
     t.throws(() => writers().toJson("outtest.All", cat(...bytes)), { instanceOf: CodecError, message });
+    t.throws(() => writers().toJsonBytes("outtest.All", cat(...bytes)), { instanceOf: CodecError, message });
   },
   title: (_g, title: string) => `toJson: refuses ${title}`,
 });
