@@ -14,8 +14,8 @@ createServer((request, response) => {
   const parts = request.url.split("/"); // /v1/shelves/{shelf}/books/{book}
   const message = req.mergeParts([req.fieldFromText(["shelf"], [parts[3]], "path", "shelf"), req.fieldFromText(["book"], [parts[5]], "path", "book")]);
   transport.unary({ path: method.grpcPath, message, metadata: [], deadline: undefined, signal: undefined }).then((r) => {
-    const body = res.toJson(r.message);
-    response.writeHead(200, ["Content-Type", "application/json; charset=utf-8", "Content-Length", Buffer.byteLength(body)]);
+    const body = res.toJsonBytes(r.message);
+    response.writeHead(200, ["Content-Type", "application/json; charset=utf-8", "Content-Length", body.length]);
     response.end(body);
   }, () => { response.statusCode = 502; response.end(); });
 }).listen(18084, "127.0.0.1");
