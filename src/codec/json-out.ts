@@ -1,6 +1,6 @@
 /**
- * The byte sink of the bytes → JSON writers: JSON text written as UTF-8 straight into one
- * growing buffer. A string field's bytes are copied from the protobuf message as they are
+ * The byte sink of the bytes → JSON writers: JSON text written as UTF-8 straight into a
+ * slab of memory. A string field's bytes are copied from the protobuf message as they are
  * (the JSON text of valid, plain ASCII is the bytes themselves), so rendering builds no
  * JavaScript string per field, no string concatenation and no final UTF-8 encoding.
  */
