@@ -31,6 +31,8 @@ export type FieldKind =
     readonly kind: "slot";
     readonly decode: (r: WireReader, tag: number, st: SlotState, depth: number) => void;
     readonly text: (value: unknown, depth: number) => string;
+    /** The field's oneof (a position in SlotState.oneofCase), or -1 for a map. */
+    readonly oneof: number;
   };
 
 /** One field, as the compiler needs it; `unpopulated` is the text of an unset field, when shown. */
@@ -142,16 +144,21 @@ export function compileMembers(fields: readonly FieldShape[], oneofCount: number
  * each field as it is read, so it needs the fields on the wire in declaration order, each
  * singular field once and each repeated field's elements together, which is how protobuf
  * serialisers write them. Anything else (a field out of order, a second occurrence, which
- * must merge or replace) rewinds the sink and renders the message with `text`, the text
- * writer, which implements every rule; so does a type with map or oneof fields.
+ * must merge or replace, a second member of a oneof) rewinds the sink and renders the message
+ * with `text`, the text writer, which implements every rule. (The model lists fields by
+ * number, the order serialisers write.) Map and oneof fields ("slot"
+ * fields) are decoded by the text writer's own slot decoders while their occurrences follow
+ * each other (a map's entries, a message member's chunks), and written as its text when the
+ * next field starts.
  */
 export function compileWrite(
   fields: readonly FieldShape[],
+  oneofCount: number,
   emitUnpopulated: boolean,
   text: (chunks: readonly Uint8Array[], depth: number) => string,
 ): WriteFunction {
   const fallback: WriteFunction = (out, buf, start, end, depth) => out.text(text([buf.subarray(start, end)], depth));
-  if (fields.some((f) => f.kind === "slot")) return fallback;
+  const newState = (): SlotState => ({ values: new Array<unknown>(fields.length), oneofCase: new Array<number>(oneofCount).fill(-1) });
   const keys = fields.map((f) => Buffer.from(f.key));
   const unpopulated = fields.map((f) => (emitUnpopulated ? f.unpopulated : undefined));
   const emits = unpopulated.some((u) => u !== undefined);
@@ -165,10 +172,22 @@ export function compileWrite(
       out.text(u(depth));
     }
   };
+  // A slot field's value (or its unpopulated text), once its occurrences have ended.
+  const flush = (out: JsonOut, st: SlotState, j: number, depth: number, mark: number): void => {
+    const v = st.values[j];
+    const u = unpopulated[j];
+    if (v === undefined && u === undefined) return;
+    if (out.pos > mark + 1) out.byte(0x2c);
+    out.raw(keys[j] as Buffer);
+    const f = fields[j] as FieldShape & { kind: "slot" };
+    out.text(v === undefined ? (u as (depth: number) => string)(depth) : f.text(v, depth));
+  };
   const bail = "{ out.pos = mark; return FALLBACK(out, buf, start, end, depth); }";
+  // The field before ends: a repeated field's `]`, or a slot field's text.
+  const close = "if (open >= 0) { out.byte(0x5d); open = -1; } else if (pending >= 0) { FLUSH(out, st, pending, depth, mark); pending = -1; }";
   // Field j starts; `through` is j for a value about to be written, j + 1 for a default one skipped.
   const begin = (j: number, through: number): string =>
-    `if (${j} < next) ${bail} if (open >= 0) { out.byte(0x5d); open = -1; } ${emits ? `if (next < ${through}) FILL(out, next, ${through}, depth, mark); ` : ""}next = ${j + 1};`;
+    `if (${j} < next) ${bail} ${close} ${emits ? `if (next < ${through}) FILL(out, next, ${through}, depth, mark); ` : ""}next = ${j + 1};`;
   const key = (j: number): string => `if (out.pos > mark + 1) out.byte(0x2c); out.raw(K[${j}]);`;
   // One element of repeated field j: `[` with the key before the first, `,` before the others.
   const element = (j: number): string => `if (open === ${j}) out.byte(0x2c); else { ${begin(j, j)} open = ${j}; ${key(j)} out.byte(0x5b); }`;
@@ -181,6 +200,8 @@ export function compileWrite(
   lines.push("  const r = new WireReader(buf, start, end);");
   lines.push("  let next = 0;");
   lines.push("  let open = -1;");
+  lines.push("  let pending = -1;");
+  lines.push("  let st;");
   lines.push("  while (r.pos < r.end) {");
   lines.push("    const tag = r.tag();");
   lines.push("    switch (tag >>> 3) {");
@@ -227,7 +248,11 @@ export function compileWrite(
         lines.push(`        ${element(j)} F[${j}].write(out, buf, s, s + n, depth);`);
         break;
       case "slot":
-        throw new Error("unreachable: types with slot fields use the fallback");
+        lines.push(`        if (pending !== ${j}) { ${begin(j, j)} pending = ${j}; st ??= NEW_STATE(); }`);
+        // A second member of the oneof: the last one wins, and that is the text writer's to say.
+        if (f.oneof >= 0) lines.push(`        if (st.oneofCase[${f.oneof}] >= 0 && st.oneofCase[${f.oneof}] !== ${j}) ${bail}`);
+        lines.push(`        F[${j}].decode(r, tag, st, depth);`);
+        break;
     }
     lines.push("        break;");
     lines.push("      }");
@@ -235,18 +260,20 @@ export function compileWrite(
   lines.push("      default: r.skip(tag, depth);");
   lines.push("    }");
   lines.push("  }");
-  lines.push("  if (open >= 0) out.byte(0x5d);");
+  lines.push(`  ${close}`);
   if (emits) lines.push(`  FILL(out, next, ${fields.length}, depth, mark);`);
   lines.push("  out.byte(0x7d);");
   lines.push("};");
-  const factory = new Function("F", "K", "FILL", "FALLBACK", "WireReader", "MAX_DEPTH", "depthError", lines.join("\n")) as (
+  const factory = new Function("F", "K", "FILL", "FLUSH", "NEW_STATE", "FALLBACK", "WireReader", "MAX_DEPTH", "depthError", lines.join("\n")) as (
     shapes: readonly FieldShape[],
     keys: readonly Buffer[],
     fillUnset: typeof fill,
+    flushSlot: typeof flush,
+    state: typeof newState,
     fallbackWrite: WriteFunction,
     reader: typeof WireReader,
     maxDepth: number,
     error: typeof depthError,
   ) => WriteFunction;
-  return factory(fields, keys, fill, fallback, WireReader, MAX_DEPTH, depthError);
+  return factory(fields, keys, fill, flush, newState, fallback, WireReader, MAX_DEPTH, depthError);
 }

@@ -185,7 +185,10 @@ class Writers implements JsonWriters {
       decode,
       render,
       write: (out, buf, start, end, depth) => {
-        write ??= compileWrite(getPlan().fields.map(shapeOf), this.options.emitUnpopulated, render);
+        if (write === undefined) {
+          const p = getPlan();
+          write = compileWrite(p.fields.map(shapeOf), p.oneofCount, this.options.emitUnpopulated, render);
+        }
         write(out, buf, start, end, depth);
       },
       renderMembers: members,
@@ -455,7 +458,7 @@ class Writers implements JsonWriters {
 
 function shapeOf(f: FieldPlan): FieldShape {
   const common = { number: f.model.number, key: f.key, unpopulated: f.unpopulated };
-  if (f.shape.kind === "slot") return { kind: "slot", decode: f.decode, text: f.text, ...common };
+  if (f.shape.kind === "slot") return { kind: "slot", decode: f.decode, text: f.text, oneof: f.oneof, ...common };
   return { ...f.shape, ...common };
 }
 
