@@ -74,7 +74,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-for (const typeName of ["outtest.All", "outtest.Ordered", "outtest.Nested", "google.protobuf.Struct", "google.protobuf.Any"]) {
+for (const typeName of ["outtest.All", "outtest.Nested", "google.protobuf.Struct", "google.protobuf.Any"]) {
   for (const [label, options] of OPTION_SETS) {
     test(`toJson: matches @bufbuild/protobuf for random ${typeName} (${label})`, (t) => {
       const schema = registry.getMessage(typeName);
@@ -97,7 +97,7 @@ for (const typeName of ["outtest.All", "outtest.Ordered", "outtest.Nested", "goo
           if (diff !== undefined) t.fail(`${diff}\nours:   ${text}\noracle: ${JSON.stringify(expected)}`);
           return diff === undefined && written === text;
         }),
-        { numRuns: typeName === "outtest.All" || typeName === "outtest.Ordered" ? 60 : 40 },
+        { numRuns: typeName === "outtest.All" ? 60 : 40 },
       );
       t.pass();
     });
@@ -132,13 +132,12 @@ test("fieldToJson: matches the oracle's JSON of each top-level field that is set
 
 // Robustness: whatever the bytes, the writer answers JSON or a CodecError — never another
 // exception (RangeError, TypeError, stack overflow).
-for (const typeName of ["outtest.All", "outtest.Ordered"]) {
-test(`toJson: mutated and truncated valid ${typeName} messages give JSON or a CodecError, nothing else`, (t) => {
-  const schema = registry.getMessage(typeName);
+test("toJson: mutated and truncated valid messages give JSON or a CodecError, nothing else", (t) => {
+  const schema = registry.getMessage("outtest.All");
   if (schema === undefined) throw new Error("fixture missing");
   const writers = createJsonWriters(types, OPTION_SETS[1]?.[1] as JsonOptions);
   const mutated = fc.tuple(
-    arbitraries.message(typeName, 2),
+    arbitraries.message("outtest.All", 2),
     fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
     fc.option(fc.nat(), { nil: undefined }),
   ).map(([json, flips, cut]) => {
@@ -148,8 +147,8 @@ test(`toJson: mutated and truncated valid ${typeName} messages give JSON or a Co
   });
   fc.assert(
     fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 64 })), (bytes) => {
-      const text = outcome(() => writers.toJson(typeName, bytes));
-      const written = outcome(() => writers.toJsonBytes(typeName, bytes).toString());
+      const text = outcome(() => writers.toJson("outtest.All", bytes));
+      const written = outcome(() => writers.toJsonBytes("outtest.All", bytes).toString());
       if (text.startsWith("unexpected") || written !== text) {
         t.fail(`text: ${text}\nbytes: ${written}\nfor [${[...bytes].join(",")}]`);
         return false;
@@ -160,19 +159,17 @@ test(`toJson: mutated and truncated valid ${typeName} messages give JSON or a Co
   );
   t.pass();
 });
-}
 
 // The byte writer writes fields as they come; fields out of declaration order, repeated
 // singular fields (which merge or replace) and split repeated fields make it hand the message
 // to the text writer. Shuffled and duplicated top-level fields must render as the text writer does.
-for (const typeName of ["outtest.All", "outtest.Ordered"]) {
-test(`toJsonBytes: ${typeName} fields in any order, repeated or split, render as toJson does`, (t) => {
-  const schema = registry.getMessage(typeName);
+test("toJsonBytes: fields in any order, repeated or split, render as toJson does", (t) => {
+  const schema = registry.getMessage("outtest.All");
   if (schema === undefined) throw new Error("fixture missing");
   for (const [, options] of OPTION_SETS) {
     const writers = createJsonWriters(types, options);
     const reordered = fc.tuple(
-      fc.array(arbitraries.message(typeName, 2), { minLength: 1, maxLength: 2 }),
+      fc.array(arbitraries.message("outtest.All", 2), { minLength: 1, maxLength: 2 }),
       fc.func(fc.integer()),
     ).map(([jsons, rank]) => {
       // Top-level fields of one or two messages, concatenated (which merges them) in a shuffled order.
@@ -182,8 +179,8 @@ test(`toJsonBytes: ${typeName} fields in any order, repeated or split, render as
     fc.assert(
       fc.property(reordered, (bytes) => {
         // Merged messages can be invalid (an Any's value bytes concatenated): a CodecError from both then.
-        const text = outcome(() => writers.toJson(typeName, bytes));
-        const written = outcome(() => writers.toJsonBytes(typeName, bytes).toString());
+        const text = outcome(() => writers.toJson("outtest.All", bytes));
+        const written = outcome(() => writers.toJsonBytes("outtest.All", bytes).toString());
         if (text.startsWith("unexpected") || written !== text) t.fail(`bytes: ${written}\ntext:  ${text}`);
         return written === text;
       }),
@@ -192,7 +189,6 @@ test(`toJsonBytes: ${typeName} fields in any order, repeated or split, render as
   }
   t.pass();
 });
-}
 
 /** What a writer made of some bytes: its JSON text, parsed and printed again, or "CodecError". */
 function outcome(render: () => string): string {
