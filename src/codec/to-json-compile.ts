@@ -58,6 +58,9 @@ export type WriteFunction = (out: JsonOut, buf: Uint8Array, start: number, end: 
 /** A nested message field's writer, called with the depth of the message holding the field. */
 export type NestedWrite = WriteFunction;
 
+/** Generated code: a value of another wire type than the field's is skipped (both compilers). */
+const skipUnless = (wireType: number): string => `if ((tag & 7) !== ${wireType}) { r.skip(tag, depth); break; }`;
+
 /** `fields` in declaration order (the output order); `oneofCount` sizes the State of slot fields. */
 export function compileMembers(fields: readonly FieldShape[], oneofCount: number): MembersFunction {
   const usesSlots = fields.some((f) => f.kind === "slot");
@@ -75,7 +78,6 @@ export function compileMembers(fields: readonly FieldShape[], oneofCount: number
   lines.push("      switch (tag >>> 3) {");
   fields.forEach((f, j) => {
     lines.push(`        case ${f.number}: {`);
-    const skipUnless = (wireType: number): string => `if ((tag & 7) !== ${wireType}) { r.skip(tag, depth); break; }`;
     switch (f.kind) {
       case "scalar":
         lines.push(`          ${skipUnless(f.wireType)}`);
@@ -207,7 +209,6 @@ export function compileWrite(
   lines.push("    switch (tag >>> 3) {");
   fields.forEach((f, j) => {
     lines.push(`      case ${f.number}: {`);
-    const skipUnless = (wireType: number): string => `if ((tag & 7) !== ${wireType}) { r.skip(tag, depth); break; }`;
     switch (f.kind) {
       case "scalar":
         lines.push(`        ${skipUnless(f.wireType)}`);
