@@ -4,7 +4,7 @@ import type { CircuitBreakerConfig } from "../../config/gateway-config.js";
 import { Code } from "../errors/grpc-code.js";
 import type { CircuitState as MetricsCircuitState } from "../ops/metrics.js";
 import { BackendStatusError } from "./transport.js";
-import type { Transport, UnaryRequest, UnaryResponse } from "./transport.js";
+import type { BidiStreamCall, ClientStreamCall, ResponseStream, ServerStreamRequest, StreamRequest, Transport, UnaryRequest, UnaryResponse } from "./transport.js";
 
 export interface GuardOptions {
   /** The backend's address as configured, for messages and labels. */
@@ -36,38 +36,71 @@ const STATES: Readonly<Record<CircuitState, MetricsCircuitState>> = {
  * client gets 503 without waiting on a dead backend — until `halfOpenAfter` lets one trial
  * call through; its success closes the breaker.
  *
- * Only `unary` is guarded. Every other member (the streaming calls, `close`) is the inner
- * transport's own, through a Proxy, so this decorator stays correct as Transport grows.
+ * Only `unary` is guarded; the streaming calls and `close` are the inner transport's.
  */
 export function guardTransport(inner: Transport, options: GuardOptions): Transport {
-  const breaker = options.circuitBreaker === undefined ? undefined : createBreaker(options);
-  const call = (request: UnaryRequest): Promise<UnaryResponse> =>
-    breaker === undefined ? inner.unary(request) : breaker.execute(() => inner.unary(request));
-  const unary = async (request: UnaryRequest): Promise<UnaryResponse> => {
+  return new GuardedTransport(inner, options);
+}
+
+class GuardedTransport implements Transport {
+  private readonly breaker: CircuitBreakerPolicy | undefined;
+  /** `pkg.Service.Method` per gRPC path, for the metrics: worked out once, not per call. */
+  private readonly rpcNames = new Map<string, string>();
+
+  constructor(
+    private readonly inner: Transport,
+    private readonly options: GuardOptions,
+  ) {
+    this.breaker = options.circuitBreaker === undefined ? undefined : createBreaker(options);
+  }
+
+  // Not async: one promise chain on the inner call's promise, on every unary call of the gateway.
+  unary(request: UnaryRequest): Promise<UnaryResponse> {
     const started = process.hrtime.bigint();
-    const rpc = request.path.slice(1).replace("/", ".");
-    let code: number = Code.OK;
-    try {
-      return await call(request);
-    } catch (error: unknown) {
-      if (error instanceof BrokenCircuitError) {
-        code = Code.UNAVAILABLE;
-        throw new BackendStatusError(code, `backend ${options.backend} is failing; its circuit breaker is open`, undefined, [], []);
-      }
-      code = error instanceof BackendStatusError ? error.code : Code.UNKNOWN;
-      throw error;
-    } finally {
-      options.onCall?.(rpc, code, Number(process.hrtime.bigint() - started) / 1e9);
+    const inner = this.inner;
+    const call = this.breaker === undefined ? inner.unary(request) : this.breaker.execute(() => inner.unary(request));
+    return call.then(
+      (response) => {
+        this.record(request.path, Code.OK, started);
+        return response;
+      },
+      (error: unknown) => {
+        if (error instanceof BrokenCircuitError) {
+          this.record(request.path, Code.UNAVAILABLE, started);
+          throw new BackendStatusError(Code.UNAVAILABLE, `backend ${this.options.backend} is failing; its circuit breaker is open`, undefined, [], []);
+        }
+        this.record(request.path, error instanceof BackendStatusError ? error.code : Code.UNKNOWN, started);
+        throw error;
+      },
+    );
+  }
+
+  serverStream(request: ServerStreamRequest): ResponseStream {
+    return this.inner.serverStream(request);
+  }
+
+  clientStream(request: StreamRequest): ClientStreamCall {
+    return this.inner.clientStream(request);
+  }
+
+  bidiStream(request: StreamRequest): BidiStreamCall {
+    return this.inner.bidiStream(request);
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+
+  private record(path: string, code: number, started: bigint): void {
+    const onCall = this.options.onCall;
+    if (onCall === undefined) return;
+    let rpc = this.rpcNames.get(path);
+    if (rpc === undefined) {
+      rpc = path.slice(1).replace("/", ".");
+      this.rpcNames.set(path, rpc);
     }
-  };
-  return new Proxy(inner, {
-    get(target, property, receiver) {
-      if (property === "unary") return unary;
-      const value: unknown = Reflect.get(target, property, receiver);
-      // Bound to the inner transport: its methods may use #private fields a Proxy cannot reach.
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+    onCall(rpc, code, Number(process.hrtime.bigint() - started) / 1e9);
+  }
 }
 
 function createBreaker(options: GuardOptions): CircuitBreakerPolicy {
