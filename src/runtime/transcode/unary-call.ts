@@ -159,13 +159,17 @@ class ClientGone implements CancelSignal {
 /** Aborts `signal` when the client goes away before the answer is finished: the backend call is cancelled. */
 export function cancelOnClientClose(res: ServerResponse): { readonly signal: CancelSignal; abort(): void; release(): void } {
   const gone = new ClientGone();
-  const onClose = (): void => {
-    if (!res.writableFinished) gone.abort();
-  };
-  res.once("close", onClose);
+  let released = false;
+  // Left on: a response emits "close" once, finished or not, and is dropped after it, so a
+  // flag does what removing the listener would, without an emitter update per request.
+  res.on("close", () => {
+    if (!released && !res.writableFinished) gone.abort();
+  });
   return {
     signal: gone,
     abort: () => gone.abort(),
-    release: () => res.off("close", onClose),
+    release: () => {
+      released = true;
+    },
   };
 }
