@@ -57,13 +57,16 @@ const SLAB_SIZE = 64 * 1024;
  * is not worth failing requests over.
  */
 export class FileLineSink implements DestinationStream {
-  private readonly slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  private readonly slab: Buffer;
   private used = 0;
 
   constructor(
     private readonly fd: number,
     private readonly minLength: number,
-  ) {}
+  ) {
+    // Room past minLength, so a flush comes from the threshold and not from a full slab.
+    this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, 2 * minLength));
+  }
 
   write(line: string): boolean {
     // At most 3 bytes per UTF-16 unit: a line that might not fit goes after a flush, or alone.
