@@ -3,7 +3,8 @@ import { pino } from "pino";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileLineSink, TurnBatchedDestination } from "../../../../src/runtime/ops/log-destination.js";
+import { FileLineSink, StringLineWriter, TurnBatchedDestination } from "../../../../src/runtime/ops/log-destination.js";
+import type { LineWriter } from "../../../../src/runtime/ops/log-destination.js";
 
 /** Records what reaches the sink, as sonic-boom would receive it. */
 function recordingSink(): { writes: string[]; flushes: number; write(text: string): boolean; flush(callback?: () => unknown): void } {
@@ -68,4 +69,37 @@ test("FileLineSink: lines reach the file whole and in order once minLength gathe
   closeSync(fd);
   sink.write("after close\n");
   t.notThrows(() => sink.flush(), "EBADF is dropped, not thrown");
+});
+
+/** A line's pieces through a LineWriter: JSON text, then a value to quote, then the newline. */
+function writeLine(writer: LineWriter, value: string, n: number): void {
+  writer.text(`{"n":${n},"caf\u00e9":`);
+  writer.string(value);
+  writer.text("}");
+  writer.end();
+}
+
+test("FileLineSink as a LineWriter: pieces give JSON.stringify's line, escapes, non-ASCII and pieces larger than the slab included", (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), "protogate-log-")), "out.log");
+  const fd = openSync(file, "w");
+  const sink = new FileLineSink(fd, 1024);
+  const joined: string[] = [];
+  const strings = new StringLineWriter({ write: (line: string) => joined.push(line) });
+  const values = ["/v1/shelves/fiction/books/42", 'a "quoted" \\ path', 'only "quotes"', 'only \\ backslash', "caf\u00e9 \u{1f4da}", "tab\there\u0000", "\ud800 lone", "\u007f", "x".repeat(70_000)];
+  // Interleaved with plain writes (pino's own lines): each stays whole, in order.
+  const expected: string[] = [];
+  for (let n = 0; n < 400; n++) {
+    const value = values[n % values.length] as string;
+    writeLine(sink, value, n);
+    writeLine(strings, value, n);
+    expected.push(`${JSON.stringify({ n, "caf\u00e9": value })}\n`);
+    if (n % 50 === 0) {
+      sink.write(`{"plain":${n}}\n`);
+      expected.push(`{"plain":${n}}\n`);
+    }
+  }
+  sink.flush();
+  closeSync(fd);
+  t.is(readFileSync(file, "utf8"), expected.join(""));
+  t.deepEqual(joined, expected.filter((line) => !line.startsWith('{"plain"')), "StringLineWriter writes the same lines");
 });
