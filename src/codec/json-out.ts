@@ -11,7 +11,7 @@ const SLAB_SIZE = 128 * 1024;
 const MIN_ROOM = 16 * 1024;
 
 // Bytes that stand for themselves inside a JSON string: printable ASCII but `"` and `\`.
-const PLAIN = new Uint8Array(256);
+export const PLAIN = new Uint8Array(256);
 for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
 
 /**

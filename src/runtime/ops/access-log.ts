@@ -32,8 +32,8 @@ interface LineFormat {
   readonly levelPrefix: string;
   /** `,"time":…` */
   readonly time: () => string;
-  /** The logger's base and child bindings, serialised: `,"pid":…` or "". */
-  readonly bindings: string;
+  /** The logger's bindings (`,"pid":…` or "") and the line's constant start, joined once. */
+  readonly afterTime: string;
 }
 
 /**
@@ -77,8 +77,7 @@ export class AccessLog {
     const line = format.line;
     line.text(format.levelPrefix);
     line.text(format.time());
-    line.text(format.bindings);
-    line.text(',"msg":"request","requestId":');
+    line.text(format.afterTime);
     line.string(entry.requestId);
     // node:http only passes a method that is an HTTP token: no quote or backslash to escape.
     line.text(`,"method":"${req.method ?? ""}","path":`);
@@ -124,5 +123,5 @@ function lineFormatOf(logger: Logger): LineFormat | undefined {
   if (formatters?.log !== undefined || internals[mixinSym] !== undefined || internals[redactFmtSym] !== undefined) return undefined;
   if (internals[nestedKeySym] != null || internals[messageKeySym] !== "msg") return undefined;
   const line = stream instanceof FileLineSink ? stream : new StringLineWriter(stream as { write(line: string): unknown });
-  return { line, levelPrefix, time: time as () => string, bindings };
+  return { line, levelPrefix, time: time as () => string, afterTime: `${bindings},"msg":"request","requestId":` };
 }

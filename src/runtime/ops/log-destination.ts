@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import type { DestinationStream } from "pino";
+import { PLAIN } from "../../codec/json-out.js";
 
 /** What the batcher needs of sonic-boom (pino.destination): a write, and a flush for the exit. */
 export interface LineSink {
@@ -78,9 +79,6 @@ export class TurnBatchedDestination implements DestinationStream {
 }
 
 const SLAB_SIZE = 64 * 1024;
-// Characters that stand for themselves inside a JSON string: printable ASCII but `"` and `\`.
-const PLAIN = new Uint8Array(128);
-for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
 
 /**
  * pino's destination when stdout is a regular file. Each line is encoded straight into a
@@ -108,16 +106,7 @@ export class FileLineSink implements DestinationStream, LineWriter {
   }
 
   write(line: string): boolean {
-    // At most 3 bytes per UTF-16 unit: a line that might not fit goes after a flush, or alone.
-    const worst = line.length * 3;
-    if (this.used + worst > this.slab.length) {
-      this.flushNow();
-      if (worst > this.slab.length) {
-        this.writeAll(Buffer.from(line));
-        return true;
-      }
-    }
-    this.used += this.slab.write(line, this.used);
+    this.text(line);
     if (this.used >= this.minLength) this.flushNow();
     return true;
   }
