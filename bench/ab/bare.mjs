@@ -18,4 +18,4 @@ createServer((request, response) => {
     response.writeHead(200, ["Content-Type", "application/json; charset=utf-8", "Content-Length", body.length]);
     response.end(body);
   }, () => { response.statusCode = 502; response.end(); });
-}).listen(18084, "127.0.0.1");
+}).listen(Number(process.env.PORT ?? 18084), "127.0.0.1");

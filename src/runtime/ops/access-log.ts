@@ -30,8 +30,8 @@ interface LineFormat {
   readonly line: LineWriter;
   /** `{"level":30` (or the logger's level label) */
   readonly levelPrefix: string;
-  /** `,"time":…` */
-  readonly time: () => string;
+  /** Writes `,"time":…` */
+  readonly time: (line: LineWriter) => void;
   /** The logger's bindings (`,"pid":…` or "") and the line's constant start, joined once. */
   readonly afterTime: string;
 }
@@ -63,30 +63,43 @@ export class AccessLog {
 
   write(req: IncomingMessage, entry: AccessLogEntry): void {
     if (!this.logger.isLevelEnabled("info")) return;
-    const durationMs = Number(process.hrtime.bigint() - entry.started) / 1e6;
+    const durationUs = Math.round(Number(process.hrtime.bigint() - entry.started) / 1e3);
     const clientIp = this.addresses.resolve(req.socket.remoteAddress ?? "", headerOf(req, "x-forwarded-for")).clientIp;
     const format = this.format;
     if (format === undefined) {
       this.logger.info({
         msg: "request", requestId: entry.requestId, method: req.method, path: entry.path,
         route: entry.route?.entry.pattern, rpc: entry.route?.method.name, status: entry.status,
-        grpcCode: entry.grpcCode, durationMs, backendMs: entry.backendMs, clientIp, sub: entry.sub,
+        grpcCode: entry.grpcCode, durationMs: durationUs / 1e3, backendMs: entry.backendMs === undefined ? undefined : Math.round(entry.backendMs * 1e3) / 1e3,
+        clientIp, sub: entry.sub,
       });
       return;
     }
+    // Numbers go in as integers (times in whole microseconds): formatting a float costs
+    // several times more, under load more still (bench/README.md).
     const line = format.line;
     line.text(format.levelPrefix);
-    line.text(format.time());
+    format.time(line);
     line.text(format.afterTime);
     line.string(entry.requestId);
     // node:http only passes a method that is an HTTP token: no quote or backslash to escape.
-    line.text(`,"method":"${req.method ?? ""}","path":`);
+    line.text(',"method":"');
+    line.text(req.method ?? "");
+    line.text('","path":');
     line.string(entry.path);
     line.text(this.routePart(entry.route));
-    line.text(`,"status":${entry.status}`);
-    if (entry.grpcCode !== undefined) line.text(`,"grpcCode":${entry.grpcCode}`);
-    line.text(`,"durationMs":${durationMs}`);
-    if (entry.backendMs !== undefined) line.text(`,"backendMs":${entry.backendMs}`);
+    line.text(',"status":');
+    line.integer(entry.status);
+    if (entry.grpcCode !== undefined) {
+      line.text(',"grpcCode":');
+      line.integer(entry.grpcCode);
+    }
+    line.text(',"durationMs":');
+    writeMillis(line, durationUs);
+    if (entry.backendMs !== undefined) {
+      line.text(',"backendMs":');
+      writeMillis(line, Math.round(entry.backendMs * 1e3));
+    }
     line.text(',"clientIp":');
     line.string(clientIp);
     if (entry.sub !== undefined) {
@@ -123,5 +136,25 @@ function lineFormatOf(logger: Logger): LineFormat | undefined {
   if (formatters?.log !== undefined || internals[mixinSym] !== undefined || internals[redactFmtSym] !== undefined) return undefined;
   if (internals[nestedKeySym] != null || internals[messageKeySym] !== "msg") return undefined;
   const line = stream instanceof FileLineSink ? stream : new StringLineWriter(stream as { write(line: string): unknown });
-  return { line, levelPrefix, time: time as () => string, afterTime: `${bindings},"msg":"request","requestId":` };
+  // pino's default time (epochTime) is `,"time":${Date.now()}`: written here as an integer.
+  const timeText = time as () => string;
+  const writeTime = time === pino.stdTimeFunctions.epochTime
+    ? (to: LineWriter): void => {
+      to.text(',"time":');
+      to.integer(Date.now());
+    }
+    : (to: LineWriter): void => to.text(timeText());
+  return { line, levelPrefix, time: writeTime, afterTime: `${bindings},"msg":"request","requestId":` };
+}
+
+/** Whole microseconds as milliseconds with three decimals (`12.034`), from integers only. */
+function writeMillis(line: LineWriter, us: number): void {
+  if (!(Number.isSafeInteger(us) && us >= 0)) {
+    line.text(JSON.stringify(us / 1e3));
+    return;
+  }
+  const fraction = us % 1000;
+  line.integer((us - fraction) / 1000);
+  line.text(fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".");
+  line.integer(fraction);
 }

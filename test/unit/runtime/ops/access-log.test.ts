@@ -92,3 +92,24 @@ test("nothing is written below info, and the client address comes from a trusted
   t.is(parsed["clientIp"], "203.0.113.7");
   t.is(parsed["method"], "POST");
 });
+
+test("times: epoch milliseconds from pino's default clock, durations in milliseconds to the microsecond, a custom timestamp kept", (t) => {
+  const before = Date.now();
+  const { logger, lines } = capture();
+  const started = process.hrtime.bigint() - 2_345_678n; // 2.345678 ms ago
+  for (const backendMs of [1.25, 0.0004, 12.0015, 1234.5]) new AccessLog(logger, []).write(request("GET"), { ...entry, started, backendMs });
+  const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const after = Date.now();
+  for (const line of parsed) {
+    const time = line["time"] as number;
+    t.true(Number.isInteger(time) && time >= before && time <= after, `time ${time}`);
+    const duration = line["durationMs"] as number;
+    t.true(duration >= 2.346 && duration < 1000 && Math.round(duration * 1000) === duration * 1000, `durationMs ${duration}`);
+  }
+  t.deepEqual(parsed.map((line) => line["backendMs"]), [1.25, 0, 12.002, 1234.5]);
+  t.regex(lines[1] ?? "", /"backendMs":0\.000,/);
+
+  const iso = capture({ timestamp: pino.stdTimeFunctions.isoTime });
+  new AccessLog(iso.logger, []).write(request("GET"), entry);
+  t.regex(iso.lines[0] ?? "", /^\{"level":30,"time":"\d{4}-\d\d-\d\dT[\d:.]+Z","msg":"request",/);
+});

@@ -72,14 +72,19 @@ test("FileLineSink: lines reach the file whole and in order once minLength gathe
 });
 
 /** A line's pieces through a LineWriter: JSON text, then a value to quote, then the newline. */
+/** Digit counts at every boundary, epoch milliseconds, and what integer() hands to JSON.stringify. */
+const INTEGERS = [0, 7, 10, 99, 100, 999, 1000, 200, 1_733_270_400_123, Number.MAX_SAFE_INTEGER, -1, 1.5, Number.NaN, 2 ** 53];
+
 function writeLine(writer: LineWriter, value: string, n: number): void {
   writer.text(`{"n":${n},"caf\u00e9":`);
   writer.string(value);
+  writer.text(',"i":');
+  writer.integer(INTEGERS[n % INTEGERS.length] as number);
   writer.text("}");
   writer.end();
 }
 
-test("FileLineSink as a LineWriter: pieces give JSON.stringify's line, escapes, non-ASCII and pieces larger than the slab included", (t) => {
+test("FileLineSink as a LineWriter: pieces give JSON.stringify's line, escapes, non-ASCII, integers and pieces larger than the slab included", (t) => {
   const file = join(mkdtempSync(join(tmpdir(), "protogate-log-")), "out.log");
   const fd = openSync(file, "w");
   const sink = new FileLineSink(fd, 1024);
@@ -92,7 +97,7 @@ test("FileLineSink as a LineWriter: pieces give JSON.stringify's line, escapes, 
     const value = values[n % values.length] as string;
     writeLine(sink, value, n);
     writeLine(strings, value, n);
-    expected.push(`${JSON.stringify({ n, "caf\u00e9": value })}\n`);
+    expected.push(`${JSON.stringify({ n, "caf\u00e9": value, i: INTEGERS[n % INTEGERS.length] })}\n`);
     if (n % 50 === 0) {
       sink.write(`{"plain":${n}}\n`);
       expected.push(`{"plain":${n}}\n`);
