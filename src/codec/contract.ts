@@ -45,6 +45,12 @@ export interface MessageCodec {
    */
   fieldFromText(path: FieldPath, values: readonly string[], source: TextSource, name: string): Uint8Array;
   /**
+   * A binding's path variables, compiled once: the returned function writes `values[i]` to
+   * `variables[i]` (one value each, errors as fieldFromText's) into one canonical message,
+   * so a request resolves no field and allocates one buffer however many variables it has.
+   */
+  pathWriter(variables: ReadonlyArray<{ readonly path: FieldPath; readonly name: string }>): (values: readonly string[]) => Uint8Array;
+  /**
    * A raw query string (`a=1&b.c=x&labels[k]=v`, still percent-encoded) → bytes. Names
    * may be proto or json names. A parameter that names (or is inside) a field in
    * `bound` (dotted proto paths) is ignored; an unknown one is a FieldError. When

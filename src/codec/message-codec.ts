@@ -43,6 +43,7 @@ export function createCodecRegistry(types: TypeSet, options?: Partial<JsonOption
         fieldFromJson: (path, value) => json.fieldFromJson(typeName, path, value),
         fieldMaskPaths: (path, value) => json.fieldMaskPaths(typeName, path, value),
         fieldFromText: (path, values, source, name) => text.fieldFromText(typeName, path, values, source, name),
+        pathWriter: (variables) => text.pathWriter(typeName, variables),
         queryToBytes: (query, bound, named) => text.queryToBytes(typeName, query, bound, named),
         mergeParts: (parts) => mergeMessageParts(plan, parts, (p) => json.mergeInfo(p)),
         toJson: (bytes) => writers.toJson(typeName, bytes),

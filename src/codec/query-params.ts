@@ -79,6 +79,14 @@ function invalid(source: TextSource, name: string, reason: string, path: FieldPa
   return new FieldError(`invalid value for ${describe(source, name)}: ${reason}`, path);
 }
 
+/** What fieldFromText refuses before writing: a map, a message that takes no text, several values for a singular field. */
+function checkTextTarget(target: TextTarget, count: number, source: TextSource, name: string, path: FieldPath): void {
+  const leaf = target.leaf.field;
+  if (leaf.label === "map") throw invalid(source, name, "a map field cannot be set from a single text value", path);
+  if (target.element === undefined) throw invalid(source, name, messageReason(target), path);
+  if (leaf.label !== "repeated" && count > 1) throw invalid(source, name, "only one value is allowed", path);
+}
+
 /** Text → bytes for one message type family; resolvers compiled on first use, then Map lookups only. */
 export class TextInput {
   private readonly elements = new WeakMap<FieldPlan, { element: TextElement | undefined; key: TextElement | undefined }>();
@@ -93,14 +101,34 @@ export class TextInput {
   /** Path variable (or other text) values → a message with the field at `path` set. */
   fieldFromText(typeName: string, path: FieldPath, values: readonly string[], source: TextSource, name: string): Uint8Array {
     const target = this.targetOfPath(typeName, path);
-    const leaf = target.leaf.field;
-    if (leaf.label === "map") throw invalid(source, name, "a map field cannot be set from a single text value", path);
-    if (target.element === undefined) throw invalid(source, name, messageReason(target), path);
-    if (leaf.label !== "repeated" && values.length > 1) throw invalid(source, name, "only one value is allowed", path);
+    checkTextTarget(target, values.length, source, name, path);
     if (values.length === 0) return new Uint8Array(0);
     const w = new WireWriter(64);
     this.writeTarget(w, target, values, [], source, name);
     return w.finish();
+  }
+
+  /** MessageCodec.pathWriter: the variables' targets resolved on first use, then none per request. */
+  pathWriter(typeName: string, variables: ReadonlyArray<{ readonly path: FieldPath; readonly name: string }>): (values: readonly string[]) => Uint8Array {
+    let targets: readonly TextTarget[] | undefined;
+    let nested = false;
+    return (values) => {
+      // Resolved at the first request, not here: a path that names no field stays that request's error.
+      if (targets === undefined) {
+        targets = variables.map((variable) => this.targetOfPath(typeName, variable.path));
+        nested = variables.length > 1 && targets.some((target) => target.parents.length > 0);
+      }
+      const w = new WireWriter(64);
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[i]!;
+        const variable = variables[i]!;
+        const name = variable.name;
+        checkTextTarget(target, 1, "path", name, variable.path);
+        this.writeTarget(w, target, [values[i] ?? ""], [], "path", name);
+      }
+      // `{a.b}/{a.c}` wrote two `a` records: one, for servers that do not merge.
+      return nested ? mergeMessageBytes(this.json.requirePlan(typeName), w.finish(), (p) => this.json.mergeInfo(p)) : w.finish();
+    };
   }
 
   /**

@@ -12,6 +12,8 @@ export interface RequestPlan {
   /** Absent: no body. `"*"`: the body is the whole request. Else the field path it fills. */
   readonly body: FieldPath | "*" | undefined;
   readonly variables: ReadonlyArray<{ readonly path: FieldPath; readonly name: string }>;
+  /** The path variables' values → their bytes (codec.pathWriter, compiled here once). */
+  readonly writePath: (values: readonly string[]) => Uint8Array;
   /** Fields bound by path or body: query parameters naming them are ignored. */
   readonly boundFields: ReadonlySet<string>;
   /** PATCH + body field + a FieldMask field: its proto name, filled from the body's keys unless the query sets it. */
@@ -41,7 +43,7 @@ export function compileRequestPlan(route: RouteEntry, codec: MessageCodec, types
     path.length === 1 && request?.fields.find((field) => field.name === path[0])?.type.kind !== "message";
   const disjointParts = route.body !== "*" && request !== undefined && variables.every((variable) => scalarField(variable.path)) &&
     (route.body === undefined || !variables.some((variable) => variable.path[0] === route.body?.[0]));
-  return { codec, body: route.body, variables, boundFields, autoMask, disjointParts };
+  return { codec, body: route.body, variables, writePath: codec.pathWriter(variables), boundFields, autoMask, disjointParts };
 }
 
 /** The request's FieldMask field (grpc-gateway prefers `update_mask`), unless the body is it. */
@@ -80,9 +82,10 @@ export function buildRequest(
     }
     if (queryPart !== undefined) parts.push(queryPart);
   }
-  for (let i = 0; i < plan.variables.length; i++) {
-    const variable = plan.variables[i]!;
-    parts.push(plan.codec.fieldFromText(variable.path, [values[i] ?? ""], "path", variable.name));
+  if (plan.variables.length > 0) {
+    const path = plan.writePath(values);
+    if (parts.length === 0) return path;
+    parts.push(path);
   }
   if (parts.length === 1) return parts[0] as Uint8Array;
   return plan.disjointParts ? Buffer.concat(parts) : plan.codec.mergeParts(parts);

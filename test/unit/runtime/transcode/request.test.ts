@@ -65,3 +65,18 @@ test("compileRequestPlan: parts that can meet in one field are merged (nested va
   // The path's thing.id and the body's thing arrive as one `thing` (field 1), and the mask (2) once.
   t.deepEqual(topLevelFields(buildRequest(plan, ["abc"], "", { i32: 1 })).sort(), [1, 2]);
 });
+
+test("pathWriter: variables under one parent arrive as one record of it; each variable's errors name it", (t) => {
+  const write = thing.pathWriter([
+    { path: ["nested", "name"], name: "nested.name" },
+    { path: ["id"], name: "id" },
+    { path: ["nested", "child", "count"], name: "nested.child.count" },
+  ]);
+  const bytes = write(["n", "abc", "7"]);
+  // nested (13) once, though two variables set fields in it: protobufjs servers would keep only the last.
+  t.deepEqual(topLevelFields(bytes).sort((a, b) => a - b), [1, 13]);
+  t.deepEqual(JSON.parse(thing.toJson(bytes)), { id: "abc", nested: { name: "n", child: { count: "7" } } });
+  const error = t.throws(() => write(["n", "abc", "seven"]));
+  t.regex(error?.message ?? "", /path variable "nested\.child\.count"/);
+  t.throws(() => thing.pathWriter([{ path: ["labels"], name: "labels" }])(["x"]), { message: /map field/ });
+});
