@@ -19,3 +19,4 @@ createServer((request, response) => {
     response.end(body);
   }, () => { response.statusCode = 502; response.end(); });
 }).listen(Number(process.env.PORT ?? 18084), "127.0.0.1");
+process.on("SIGINT", () => process.exit(0)); // --cpu-prof writes its profile on exit

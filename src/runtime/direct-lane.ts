@@ -12,6 +12,7 @@ import { authenticate } from "./policy/auth.js";
 import type { Verified } from "./policy/auth.js";
 import { checkRateLimit } from "./policy/rate-limit.js";
 import type { MethodPolicy } from "./policy/resolve-policy.js";
+import { microsecondsSince } from "./ops/access-log.js";
 import type { AccessLog } from "./ops/access-log.js";
 import { CLIENT_CLOSED, clientClosedFirst, requestIdFrom } from "./request-context.js";
 import type { RouteMatcher } from "./router/route-matcher.js";
@@ -97,7 +98,8 @@ export class DirectLane {
     rawQuery: string,
   ): Promise<void> {
     const started = process.hrtime.bigint();
-    const done = this.options.metrics?.startRequest();
+    const metrics = this.options.metrics;
+    metrics?.requestStarted();
     const requestId = requestIdFrom(headerOf(req, "x-request-id"));
     const headers: OutgoingHttpHeader[] = ["X-Request-Id", requestId];
     let status: number;
@@ -153,7 +155,9 @@ export class DirectLane {
       res.writeHead(status, headers);
       res.end(body);
     }
-    done?.(route.method.name, status, grpcCode);
-    this.options.accessLog.write(req, { requestId, path, route, status, grpcCode, started, backendMs, sub: subject });
+    // One clock reading for both: the metrics' duration and the access line's.
+    const durationUs = microsecondsSince(started);
+    metrics?.requestFinished(route.method.name, status, grpcCode, durationUs / 1e6);
+    this.options.accessLog.write(req, { requestId, path, route, status, grpcCode, durationUs, backendMs, sub: subject });
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { ServerResponse } from "node:http";
+import { microsecondsSince } from "./ops/access-log.js";
 import type { AccessLog } from "./ops/access-log.js";
 import { requestState } from "./request-state.js";
 
@@ -24,7 +25,7 @@ export function requestContext(accessLog: AccessLog): Middleware {
         // Koa never sets a status for a client gone before its answer.
         status: clientClosedFirst(ctx.res) ? CLIENT_CLOSED : ctx.status,
         grpcCode: state.grpcCode,
-        started,
+        durationUs: microsecondsSince(started),
         backendMs: state.backendMs,
         sub: state.subject,
       });

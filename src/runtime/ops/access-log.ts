@@ -18,8 +18,8 @@ export interface AccessLogEntry {
   readonly route: LoggedRoute | undefined;
   readonly status: number;
   readonly grpcCode: number | undefined;
-  /** process.hrtime.bigint() when the request arrived. */
-  readonly started: bigint;
+  /** From the request's arrival to its answer, in whole microseconds. */
+  readonly durationUs: number;
   readonly backendMs: number | undefined;
   readonly sub: string | undefined;
 }
@@ -63,7 +63,7 @@ export class AccessLog {
 
   write(req: IncomingMessage, entry: AccessLogEntry): void {
     if (!this.logger.isLevelEnabled("info")) return;
-    const durationUs = Math.round(Number(process.hrtime.bigint() - entry.started) / 1e3);
+    const durationUs = entry.durationUs;
     const clientIp = this.addresses.resolve(req.socket.remoteAddress ?? "", headerOf(req, "x-forwarded-for")).clientIp;
     const format = this.format;
     if (format === undefined) {
@@ -145,6 +145,11 @@ function lineFormatOf(logger: Logger): LineFormat | undefined {
     }
     : (to: LineWriter): void => to.text(timeText());
   return { line, levelPrefix, time: writeTime, afterTime: `${bindings},"msg":"request","requestId":` };
+}
+
+/** Whole microseconds since `started` (a process.hrtime.bigint()). */
+export function microsecondsSince(started: bigint): number {
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e3);
 }
 
 /** Whole microseconds as milliseconds with three decimals (`12.034`), from integers only. */

@@ -72,7 +72,7 @@ interface OutcomeCommon {
  * call. A request that cannot be built throws (a FieldError or GatewayError). `render` makes
  * the answer text (renderResponse) or bytes (renderResponseBytes), as the lane needs.
  */
-export async function exchangeUnary<Json>(
+export function exchangeUnary<Json>(
   route: CompiledRoute,
   req: IncomingMessage,
   res: ServerResponse,
@@ -89,24 +89,32 @@ export async function exchangeUnary<Json>(
 
   const cancel = cancelOnClientClose(res);
   const called = process.hrtime.bigint();
-  try {
-    const response = await route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal });
-    return {
-      json: render(route.responseCodec, route.responseBody, response.message),
-      error: undefined,
-      headers: responseHeadersFromMetadata(response.headers, response.trailers),
-      backendMs: Number(process.hrtime.bigint() - called) / 1e6,
-    };
-  } catch (reason: unknown) {
-    return {
-      json: undefined,
-      error: gatewayErrorFromBackend(reason, codecs),
-      headers: reason instanceof BackendStatusError ? responseHeadersFromMetadata(reason.headers, reason.trailers) : [],
-      backendMs: Number(process.hrtime.bigint() - called) / 1e6,
-    };
-  } finally {
-    cancel.release();
-  }
+  const failed = (reason: unknown): UnaryOutcome<Json> => ({
+    json: undefined,
+    error: gatewayErrorFromBackend(reason, codecs),
+    headers: reason instanceof BackendStatusError ? responseHeadersFromMetadata(reason.headers, reason.trailers) : [],
+    backendMs: Number(process.hrtime.bigint() - called) / 1e6,
+  });
+  // One promise chain rather than an async function: this runs on every unary request.
+  return route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal }).then(
+    (response) => {
+      cancel.release();
+      try {
+        return {
+          json: render(route.responseCodec, route.responseBody, response.message),
+          error: undefined,
+          headers: responseHeadersFromMetadata(response.headers, response.trailers),
+          backendMs: Number(process.hrtime.bigint() - called) / 1e6,
+        };
+      } catch (reason: unknown) {
+        return failed(reason);
+      }
+    },
+    (reason: unknown) => {
+      cancel.release();
+      return failed(reason);
+    },
+  );
 }
 
 /** Request headers → gRPC metadata (SPEC §5), with this hop added to X-Forwarded-For. */
@@ -132,44 +140,69 @@ export function setMetadataHeaders(ctx: Context, headers: MetadataPairs, trailer
   for (const [name, value] of responseHeadersFromMetadata(headers, trailers)) ctx.append(name, value);
 }
 
-/** A CancelSignal without EventTarget: usually one listener (the transport's), never many. */
-class ClientGone implements CancelSignal {
+/** What a call needs to stop its backend call when the client leaves: see cancelOnClientClose. */
+export interface ClientCancel {
+  readonly signal: CancelSignal;
+  abort(): void;
+  /** The answer is done: a later "close" is no longer the client leaving. */
+  release(): void;
+}
+
+/**
+ * A CancelSignal without EventTarget, and its response's close listener: one object and
+ * one closure per request. Usually one listener (the transport's), never many.
+ */
+class ClientGone implements CancelSignal, ClientCancel {
   aborted = false;
-  private listeners: Array<() => void> = [];
+  private released = false;
+  private listener: (() => void) | undefined;
+  private others: Array<() => void> | undefined;
+  private readonly onClose = (): void => {
+    if (!this.released && !this.res.writableFinished) this.abort();
+  };
+
+  constructor(private readonly res: ServerResponse) {
+    // Left on: a response emits "close" once, finished or not, and is dropped after it, so a
+    // flag does what removing the listener would, without an emitter update per request.
+    res.on("close", this.onClose);
+  }
+
+  get signal(): CancelSignal {
+    return this;
+  }
 
   addEventListener(_type: "abort", listener: () => void): void {
     if (this.aborted) return;
-    this.listeners.push(listener);
+    if (this.listener === undefined) this.listener = listener;
+    else (this.others ??= []).push(listener);
   }
 
   removeEventListener(_type: "abort", listener: () => void): void {
-    const at = this.listeners.indexOf(listener);
-    if (at >= 0) this.listeners.splice(at, 1);
+    if (this.listener === listener) {
+      this.listener = this.others?.shift();
+      return;
+    }
+    const at = this.others?.indexOf(listener) ?? -1;
+    if (at >= 0) this.others?.splice(at, 1);
   }
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener();
+    const first = this.listener;
+    const others = this.others;
+    this.listener = undefined;
+    this.others = undefined;
+    first?.();
+    if (others !== undefined) for (const listener of others) listener();
+  }
+
+  release(): void {
+    this.released = true;
   }
 }
 
 /** Aborts `signal` when the client goes away before the answer is finished: the backend call is cancelled. */
-export function cancelOnClientClose(res: ServerResponse): { readonly signal: CancelSignal; abort(): void; release(): void } {
-  const gone = new ClientGone();
-  let released = false;
-  // Left on: a response emits "close" once, finished or not, and is dropped after it, so a
-  // flag does what removing the listener would, without an emitter update per request.
-  res.on("close", () => {
-    if (!released && !res.writableFinished) gone.abort();
-  });
-  return {
-    signal: gone,
-    abort: () => gone.abort(),
-    release: () => {
-      released = true;
-    },
-  };
+export function cancelOnClientClose(res: ServerResponse): ClientCancel {
+  return new ClientGone(res);
 }
