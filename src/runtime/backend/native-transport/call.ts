@@ -14,6 +14,11 @@ const GRPC_PREFIX = 5;
 const MAX_ATTEMPTS = 3;
 const MORE_THAN_ONE: DeframeError = { code: Status.INTERNAL, message: "Received more than one response message" };
 export const USER_AGENT = "protogate-native/1";
+/**
+ * Every call's header block is written here: startStream copies the block into the
+ * connection's frames before it returns, so one writer serves all calls (no buffer per call).
+ */
+const BLOCK_WRITER = new HpackWriter(1024, false);
 
 /** A call's request: one message, or (without one) a request stream written through `requests`. */
 export interface CallRequest extends StreamRequest {
@@ -222,7 +227,7 @@ export abstract class GrpcCall implements StreamHandler {
 
   private headerBlock(): Buffer {
     // Per-call literals go without Huffman: it saves a few bytes and costs CPU on every call.
-    const writer = new HpackWriter(this.prelude.length + 64 + 64 * this.request.metadata.length, false);
+    const writer = BLOCK_WRITER.reset();
     writer.raw(this.prelude);
     if (this.request.deadline !== undefined) {
       writer.literal("grpc-timeout", encodeTimeout(this.request.deadline - Date.now()));

@@ -133,6 +133,18 @@ test("hpack writer: indexed fields and integers across prefix boundaries", (t) =
   t.deepEqual(new HpackDecoder().decode(block), [[":method", "POST"], [":scheme", "https"], ["x-long", long], ["content-type", "application/grpc"]]);
 });
 
+test("hpack writer: short and long literals (loop and native write) are the same latin1 bytes; reset starts a new block", (t) => {
+  const latin1 = (text: string): string => Buffer.from(text, "latin1").toString("hex");
+  const writer = new HpackWriter(8, false);
+  for (const value of ["", "a", "caf\u00e9 \u00ff", "x".repeat(48), "y".repeat(49), `${"\u00e9".repeat(60)}z`]) {
+    const block = writer.reset().literal("x-k", value).view();
+    // 0x00, name length 3, "x-k", then the value's length prefix and bytes.
+    t.is(block.subarray(0, 5).toString("hex"), "0003782d6b");
+    t.is(block.subarray(block.length - value.length).toString("hex"), latin1(value), JSON.stringify(value));
+    t.deepEqual(new HpackDecoder().decode(block), [["x-k", value]]);
+  }
+});
+
 test("huffman: every byte value round-trips", (t) => {
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   t.deepEqual(huffmanDecode(huffmanEncode(all), 1024), all);
