@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { ServerResponse } from "node:http";
 import { microsecondsSince } from "./ops/access-log.js";
 import type { AccessLog } from "./ops/access-log.js";
+import { freshRequestId } from "./request-id.js";
 import { requestState } from "./request-state.js";
 
 // Echo a client's request id only when it is a sane token; otherwise mint one.
@@ -43,5 +43,5 @@ export function clientClosedFirst(res: ServerResponse): boolean {
 
 /** The client's X-Request-Id when it is a sane token, else a fresh UUID. */
 export function requestIdFrom(incoming: string | undefined): string {
-  return incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  return incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : freshRequestId();
 }
