@@ -3,8 +3,8 @@ import pino from "pino";
 import type { Logger } from "pino";
 import { ClientAddressResolver } from "../client-address.js";
 import { headerOf } from "../request-header.js";
-import { FileLineSink, StringLineWriter } from "./log-destination.js";
-import type { LineWriter } from "./log-destination.js";
+import { FileLineSink, StringLineWriter, linePiece } from "./log-destination.js";
+import type { LinePiece, LineWriter } from "./log-destination.js";
 
 /** What the line says of the binding (a CompiledRoute). */
 export interface LoggedRoute {
@@ -29,12 +29,25 @@ interface LineFormat {
   /** The destination's own LineWriter (FileLineSink), else one that joins the pieces for it. */
   readonly line: LineWriter;
   /** `{"level":30` (or the logger's level label) */
-  readonly levelPrefix: string;
+  readonly levelPrefix: LinePiece;
   /** Writes `,"time":…` */
   readonly time: (line: LineWriter) => void;
   /** The logger's bindings (`,"pid":…` or "") and the line's constant start, joined once. */
-  readonly afterTime: string;
+  readonly afterTime: LinePiece;
 }
+
+// The line's other constant parts, encoded once.
+const METHOD = linePiece(',"method":"');
+const PATH = linePiece('","path":');
+const STATUS = linePiece(',"status":');
+const GRPC_CODE = linePiece(',"grpcCode":');
+const DURATION = linePiece(',"durationMs":');
+const BACKEND = linePiece(',"backendMs":');
+const CLIENT_IP = linePiece(',"clientIp":');
+const SUB = linePiece(',"sub":');
+const CLOSE = linePiece("}");
+const TIME = linePiece(',"time":');
+const NO_ROUTE = linePiece("");
 
 /**
  * The access log (SPEC §8: one line per request, both lanes): id, method, path, route
@@ -53,7 +66,7 @@ export class AccessLog {
   private readonly addresses: ClientAddressResolver;
   private readonly format: LineFormat | undefined;
   /** `,"route":"…","rpc":"…"` per route, built on first use. */
-  private readonly routeParts = new WeakMap<LoggedRoute, string>();
+  private readonly routeParts = new WeakMap<LoggedRoute, LinePiece>();
 
   constructor(private readonly logger: Logger, trustedProxies: readonly string[]) {
     // Behind a proxy (Istio's sidecar) the peer is the proxy: log the client it vouches for.
@@ -78,43 +91,43 @@ export class AccessLog {
     // Numbers go in as integers (times in whole microseconds): formatting a float costs
     // several times more, under load more still (bench/README.md).
     const line = format.line;
-    line.text(format.levelPrefix);
+    line.piece(format.levelPrefix);
     format.time(line);
-    line.text(format.afterTime);
+    line.piece(format.afterTime);
     line.string(entry.requestId);
     // node:http only passes a method that is an HTTP token: no quote or backslash to escape.
-    line.text(',"method":"');
+    line.piece(METHOD);
     line.text(req.method ?? "");
-    line.text('","path":');
+    line.piece(PATH);
     line.string(entry.path);
-    line.text(this.routePart(entry.route));
-    line.text(',"status":');
+    line.piece(this.routePart(entry.route));
+    line.piece(STATUS);
     line.integer(entry.status);
     if (entry.grpcCode !== undefined) {
-      line.text(',"grpcCode":');
+      line.piece(GRPC_CODE);
       line.integer(entry.grpcCode);
     }
-    line.text(',"durationMs":');
+    line.piece(DURATION);
     writeMillis(line, durationUs);
     if (entry.backendMs !== undefined) {
-      line.text(',"backendMs":');
+      line.piece(BACKEND);
       writeMillis(line, Math.round(entry.backendMs * 1e3));
     }
-    line.text(',"clientIp":');
+    line.piece(CLIENT_IP);
     line.string(clientIp);
     if (entry.sub !== undefined) {
-      line.text(',"sub":');
+      line.piece(SUB);
       line.string(entry.sub);
     }
-    line.text("}");
+    line.piece(CLOSE);
     line.end();
   }
 
-  private routePart(route: LoggedRoute | undefined): string {
-    if (route === undefined) return "";
+  private routePart(route: LoggedRoute | undefined): LinePiece {
+    if (route === undefined) return NO_ROUTE;
     let part = this.routeParts.get(route);
     if (part === undefined) {
-      part = `,"route":${JSON.stringify(route.entry.pattern)},"rpc":${JSON.stringify(route.method.name)}`;
+      part = linePiece(`,"route":${JSON.stringify(route.entry.pattern)},"rpc":${JSON.stringify(route.method.name)}`);
       this.routeParts.set(route, part);
     }
     return part;
@@ -140,11 +153,11 @@ function lineFormatOf(logger: Logger): LineFormat | undefined {
   const timeText = time as () => string;
   const writeTime = time === pino.stdTimeFunctions.epochTime
     ? (to: LineWriter): void => {
-      to.text(',"time":');
+      to.piece(TIME);
       to.integer(Date.now());
     }
     : (to: LineWriter): void => to.text(timeText());
-  return { line, levelPrefix, time: writeTime, afterTime: `${bindings},"msg":"request","requestId":` };
+  return { line, levelPrefix: linePiece(levelPrefix), time: writeTime, afterTime: linePiece(`${bindings},"msg":"request","requestId":`) };
 }
 
 /** Whole microseconds since `started` (a process.hrtime.bigint()). */

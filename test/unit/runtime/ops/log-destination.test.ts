@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileLineSink, StringLineWriter, TurnBatchedDestination } from "../../../../src/runtime/ops/log-destination.js";
+import { FileLineSink, StringLineWriter, TurnBatchedDestination, linePiece } from "../../../../src/runtime/ops/log-destination.js";
 import type { LineWriter } from "../../../../src/runtime/ops/log-destination.js";
 
 /** Records what reaches the sink, as sonic-boom would receive it. */
@@ -71,14 +71,20 @@ test("FileLineSink: lines reach the file whole and in order once minLength gathe
   t.notThrows(() => sink.flush(), "EBADF is dropped, not thrown");
 });
 
-/** A line's pieces through a LineWriter: JSON text, then a value to quote, then the newline. */
 /** Digit counts at every boundary, epoch milliseconds, and what integer() hands to JSON.stringify. */
 const INTEGERS = [0, 7, 10, 99, 100, 999, 1000, 200, 1_733_270_400_123, Number.MAX_SAFE_INTEGER, -1, 1.5, Number.NaN, 2 ** 53];
 
+const I = linePiece(',"i":');
+// A constant part larger than the slab, non-ASCII in it: written on its own, the line stays whole.
+const BIG = "\u00fc".repeat(40_000);
+const BIG_I = linePiece(`,"big":"${BIG}","i":`);
+const bigAt = (n: number): boolean => n % 97 === 5;
+
+/** A line's pieces through a LineWriter: JSON text, a value to quote, a constant, an integer, the newline. */
 function writeLine(writer: LineWriter, value: string, n: number): void {
   writer.text(`{"n":${n},"caf\u00e9":`);
   writer.string(value);
-  writer.text(',"i":');
+  writer.piece(bigAt(n) ? BIG_I : I);
   writer.integer(INTEGERS[n % INTEGERS.length] as number);
   writer.text("}");
   writer.end();
@@ -97,7 +103,7 @@ test("FileLineSink as a LineWriter: pieces give JSON.stringify's line, escapes, 
     const value = values[n % values.length] as string;
     writeLine(sink, value, n);
     writeLine(strings, value, n);
-    expected.push(`${JSON.stringify({ n, "caf\u00e9": value, i: INTEGERS[n % INTEGERS.length] })}\n`);
+    expected.push(`${JSON.stringify({ n, "caf\u00e9": value, ...(bigAt(n) ? { big: BIG } : {}), i: INTEGERS[n % INTEGERS.length] })}\n`);
     if (n % 50 === 0) {
       sink.write(`{"plain":${n}}\n`);
       expected.push(`{"plain":${n}}\n`);
