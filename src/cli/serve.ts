@@ -14,7 +14,7 @@ import { createTransport } from "../runtime/backend/native-transport/create-tran
 import { guardTransport } from "../runtime/backend/guarded-transport.js";
 import type { Transport } from "../runtime/backend/transport.js";
 import { GatewayMetrics } from "../runtime/ops/metrics.js";
-import { FileLineSink, TurnBatchedDestination } from "../runtime/ops/log-destination.js";
+import { FileLineSink, PipeLineSink, bufferDestination } from "../runtime/ops/log-destination.js";
 import { announceListening, isClusterWorker } from "../runtime/ops/cluster-ipc.js";
 import { BackendReadiness } from "../runtime/ops/readiness.js";
 import { createTracing } from "../runtime/ops/tracing.js";
@@ -51,12 +51,12 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   // Access-log lines: never a write(2) per line (that cost ~35 µs of the ~108 µs of a GetBook).
   // To a regular file they are encoded into a slab written once FILE_LOG_BUFFER_BYTES have
   // gathered (FileLineSink): such a write never waits on a reader. To a pipe or terminal (a
-  // container's stdout) each turn's lines go to sonic-boom as one string, written
-  // asynchronously once LOG_BUFFER_BYTES have gathered, so a slow reader cannot stall the
-  // event loop. Either way LOG_FLUSH_MS bounds how long a line waits.
+  // container's stdout) they are encoded the same way and each turn's bytes go to sonic-boom
+  // as one buffer (PipeLineSink), written asynchronously once LOG_BUFFER_BYTES have gathered,
+  // so a slow reader cannot stall the event loop. Either way LOG_FLUSH_MS bounds how long a line waits.
   const logDestination = stdoutIsFile()
     ? new FileLineSink(1, FILE_LOG_BUFFER_BYTES)
-    : new TurnBatchedDestination(pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES }));
+    : new PipeLineSink(bufferDestination(1, LOG_BUFFER_BYTES), LOG_BUFFER_BYTES);
   const logFlush = setInterval(() => logDestination.flush(), LOG_FLUSH_MS);
   logFlush.unref();
   const logger = pino({ level: config.logging.level, base: isClusterWorker() ? { pid: process.pid } : undefined }, logDestination);

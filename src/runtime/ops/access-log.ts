@@ -3,7 +3,7 @@ import pino from "pino";
 import type { Logger } from "pino";
 import { ClientAddressResolver } from "../client-address.js";
 import { headerOf } from "../request-header.js";
-import { FileLineSink, StringLineWriter, linePiece } from "./log-destination.js";
+import { SlabLineWriter, StringLineWriter, linePiece } from "./log-destination.js";
 import type { LinePiece, LineWriter } from "./log-destination.js";
 
 /** What the line says of the binding (a CompiledRoute). */
@@ -26,7 +26,7 @@ export interface AccessLogEntry {
 
 /** What of a pino logger the line needs: its destination and the pieces of its line format. */
 interface LineFormat {
-  /** The destination's own LineWriter (FileLineSink), else one that joins the pieces for it. */
+  /** The destination's own LineWriter (a SlabLineWriter: file or pipe), else one that joins the pieces for it. */
   readonly line: LineWriter;
   /** `{"level":30` (or the logger's level label) */
   readonly levelPrefix: LinePiece;
@@ -58,7 +58,7 @@ const NO_ROUTE = linePiece("");
  * together here rather than by pino's generic serialiser: that walks the object's keys and
  * scans every string for escapes, which under load cost about a fifth of a small request.
  * Here a route's constant part is serialised once, numbers go in as they are, and only
- * values a client chose (path, request id, `sub`) are escaped. To a file (FileLineSink) the
+ * values a client chose (path, request id, `sub`) are escaped. To the gateway's sinks (SlabLineWriter) the
  * pieces go straight into the sink's slab, so no line string is built at all. A logger with
  * formatters, a mixin, redaction or a nested key (the gateway's has none) gets its lines from pino itself.
  */
@@ -148,7 +148,7 @@ function lineFormatOf(logger: Logger): LineFormat | undefined {
   if (typeof stream?.write !== "function" || typeof levelPrefix !== "string" || typeof time !== "function" || typeof bindings !== "string") return undefined;
   if (formatters?.log !== undefined || internals[mixinSym] !== undefined || internals[redactFmtSym] !== undefined) return undefined;
   if (internals[nestedKeySym] != null || internals[messageKeySym] !== "msg") return undefined;
-  const line = stream instanceof FileLineSink ? stream : new StringLineWriter(stream as { write(line: string): unknown });
+  const line = stream instanceof SlabLineWriter ? stream : new StringLineWriter(stream as { write(line: string): unknown });
   // pino's default time (epochTime) is `,"time":${Date.now()}`: written here as an integer.
   const timeText = time as () => string;
   const writeTime = time === pino.stdTimeFunctions.epochTime

@@ -1,12 +1,7 @@
 import { writeSync } from "node:fs";
+import { pino } from "pino";
 import type { DestinationStream } from "pino";
 import { PLAIN } from "../../codec/json-out.js";
-
-/** What the batcher needs of sonic-boom (pino.destination): a write, and a flush for the exit. */
-export interface LineSink {
-  write(text: string): boolean;
-  flush(callback?: (error?: Error) => unknown): void;
-}
 
 /** A constant part of a line, already JSON, with its bytes encoded once (linePiece). */
 export interface LinePiece {
@@ -22,8 +17,8 @@ export function linePiece(json: string): LinePiece {
  * A log line put together piece by piece (the access log's): `piece` is a constant part,
  * `text` is other JSON, `string` is a value to write as a JSON string, `integer` a number
  * written as JSON (a non-negative safe integer: a status, epoch milliseconds), `end` finishes
- * the line with its newline. FileLineSink writes the pieces straight into its slab, so a line
- * leaves no strings behind.
+ * the line with its newline. The slab sinks (FileLineSink, PipeLineSink) write the pieces
+ * straight into their slab, so a line leaves no strings behind.
  */
 export interface LineWriter {
   piece(constant: LinePiece): void;
@@ -62,74 +57,39 @@ export class StringLineWriter implements LineWriter {
   }
 }
 
-/**
- * pino's destination for `serve`: the lines written during one event-loop turn (one per
- * request answered in it, under load dozens) go to sonic-boom as one string at the end of
- * the turn. sonic-boom appends every write to its pending text and measures that text's
- * byte length each time, which costs more per line than pino's own serialisation; once
- * per turn it is cheap. sonic-boom still does the writing: asynchronous, EAGAIN and
- * partial writes handled. A line waits at most until the end of its turn.
- */
-export class TurnBatchedDestination implements DestinationStream {
-  private pending: string[] = [];
-  private scheduled = false;
-
-  constructor(private readonly sink: LineSink) {}
-
-  write(line: string): boolean {
-    this.pending.push(line);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.drain);
-    }
-    return true;
-  }
-
-  /** Everything written so far is handed to the sink, then the sink flushes (before exit). */
-  flush(callback?: (error?: Error) => unknown): void {
-    this.drain();
-    this.sink.flush(callback);
-  }
-
-  private readonly drain = (): void => {
-    this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join("");
-    this.pending = [];
-    this.sink.write(text);
-  };
-}
-
 const SLAB_SIZE = 64 * 1024;
 
 /**
- * pino's destination when stdout is a regular file. Each line is encoded straight into a
- * slab, and the slab goes out in one write(2) once `minLength` bytes have gathered (or on
- * flush(): the 200 ms timer, the exit). A write to a regular file never waits on a reader,
- * so it is done at once, and the slab is reused right after. Against the turn batch +
- * sonic-boom this skips the join, sonic-boom's byte-length scan per write and its slicing
- * on release. A failing write (disk full, file gone) drops what was gathered: a log line
- * is not worth failing requests over.
- *
- * It is also a LineWriter: the access log's pieces go into the slab as they come, plain
- * ASCII a character at a time. Under load that was cheaper than building the line as a
- * string and encoding it (bench/README.md), mostly the garbage the string left per request.
+ * The part the file and pipe sinks share: a line's pieces encoded straight into a slab,
+ * plain ASCII a character at a time, constants as one copy of their bytes. Under load that
+ * was cheaper than building the line as a string and encoding it (bench/README.md), mostly
+ * the garbage the string left per request. Subclasses say what happens when the slab is
+ * full and when a line is done.
  */
-export class FileLineSink implements DestinationStream, LineWriter {
-  private readonly slab: Buffer;
-  private used = 0;
+export abstract class SlabLineWriter implements LineWriter {
+  protected slab: Buffer;
+  protected used = 0;
 
-  constructor(
-    private readonly fd: number,
-    private readonly minLength: number,
-  ) {
-    // Room past minLength, so a flush comes from the threshold and not from a full slab.
-    this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, 2 * minLength));
+  constructor(size: number) {
+    this.slab = Buffer.allocUnsafeSlow(size);
   }
 
+  /**
+   * Room for `n` more bytes, after handing on what is gathered when they might not fit (a
+   * line may then span two writes); false for a piece larger than a slab (see oversized).
+   */
+  protected abstract room(n: number): boolean;
+
+  /** A piece larger than a slab, written on its own right after what was gathered. */
+  protected abstract oversized(bytes: Buffer): void;
+
+  /** A line (or pino's own text) is complete in the slab. */
+  protected abstract lineDone(): void;
+
+  /** pino's own lines (already JSON, with their newline). */
   write(line: string): boolean {
     this.text(line);
-    if (this.used >= this.minLength) this.flushNow();
+    this.lineDone();
     return true;
   }
 
@@ -137,7 +97,7 @@ export class FileLineSink implements DestinationStream, LineWriter {
     const bytes = constant.bytes;
     // One copy of bytes encoded once: under a third of the charCodeAt loop's time for a line's constants.
     if (!this.room(bytes.length)) {
-      this.writeAll(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      this.oversized(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return;
     }
     this.slab.set(bytes, this.used);
@@ -147,7 +107,7 @@ export class FileLineSink implements DestinationStream, LineWriter {
   text(json: string): void {
     const n = json.length;
     if (!this.room(3 * n)) {
-      this.writeAll(Buffer.from(json));
+      this.oversized(Buffer.from(json));
       return;
     }
     const slab = this.slab;
@@ -166,7 +126,7 @@ export class FileLineSink implements DestinationStream, LineWriter {
   string(value: string): void {
     const n = value.length;
     if (!this.room(6 * n + 2)) {
-      this.writeAll(Buffer.from(JSON.stringify(value)));
+      this.oversized(Buffer.from(JSON.stringify(value)));
       return;
     }
     const slab = this.slab;
@@ -210,7 +170,25 @@ export class FileLineSink implements DestinationStream, LineWriter {
   end(): void {
     this.room(1);
     this.slab[this.used++] = 0x0a;
-    if (this.used >= this.minLength) this.flushNow();
+    this.lineDone();
+  }
+}
+
+/**
+ * pino's destination when stdout is a regular file. Lines are encoded into a slab
+ * (SlabLineWriter), and the slab goes out in one write(2) once `minLength` bytes have
+ * gathered (or on flush(): the 200 ms timer, the exit). A write to a regular file never
+ * waits on a reader, so it is done at once, and the slab is reused right after. A failing
+ * write (disk full, file gone) drops what was gathered: a log line is not worth failing
+ * requests over.
+ */
+export class FileLineSink extends SlabLineWriter implements DestinationStream {
+  constructor(
+    private readonly fd: number,
+    private readonly minLength: number,
+  ) {
+    // Room past minLength, so a flush comes from the threshold and not from a full slab.
+    super(Math.max(SLAB_SIZE, 2 * minLength));
   }
 
   flush(callback?: (error?: Error) => unknown): void {
@@ -218,14 +196,18 @@ export class FileLineSink implements DestinationStream, LineWriter {
     callback?.();
   }
 
-  /**
-   * Room for `n` more bytes, after a flush when they might not fit (a line may then span two
-   * writes); false for a piece larger than the slab, which the caller writes on its own.
-   */
-  private room(n: number): boolean {
+  protected room(n: number): boolean {
     if (this.used + n <= this.slab.length) return true;
     this.flushNow();
     return n <= this.slab.length;
+  }
+
+  protected oversized(bytes: Buffer): void {
+    this.writeAll(bytes);
+  }
+
+  protected lineDone(): void {
+    if (this.used >= this.minLength) this.flushNow();
   }
 
   private flushNow(): void {
@@ -242,5 +224,94 @@ export class FileLineSink implements DestinationStream, LineWriter {
     } catch {
       // Dropped, as above.
     }
+  }
+}
+
+/** What PipeLineSink needs of sonic-boom in buffer mode (pino.destination({ contentMode: "buffer" })). */
+export interface BufferSink {
+  write(bytes: Buffer): boolean;
+  flush(callback?: (error?: Error) => unknown): void;
+}
+
+/**
+ * sonic-boom on `fd` in buffer mode: asynchronous writes once `minLength` bytes have gathered.
+ * (Its type declares only string writes; in buffer mode it takes Buffers.)
+ */
+export function bufferDestination(fd: number, minLength: number): BufferSink {
+  const boom = pino.destination({ fd, sync: false, minLength, contentMode: "buffer" });
+  return {
+    write: (bytes) => boom.write(bytes as unknown as string),
+    flush: (callback) => boom.flush(callback),
+  };
+}
+
+// A slab with less room than this left is not written into again: the next lines start a new one.
+const MIN_ROOM = 4 * 1024;
+
+/**
+ * pino's destination when stdout is a pipe or a terminal (a container's stdout). Lines are
+ * encoded into a slab as for a file (SlabLineWriter); the bytes of one event-loop turn (or
+ * `handOffAt` bytes, whichever comes first) go to sonic-boom as one view of the slab, which
+ * writes them asynchronously, EAGAIN and partial writes handled, so a slow reader cannot
+ * stall the event loop. A view handed over is never written into again: the next lines go
+ * after it, and a new slab starts when too little is left (an old slab lives as long as
+ * sonic-boom holds its views). Against joining each turn's lines as strings this spares the
+ * strings and their encoding: 13.6% of a GetBook's CPU (bench/README.md).
+ */
+export class PipeLineSink extends SlabLineWriter implements DestinationStream {
+  /** The first byte of the slab not yet handed over. */
+  private start = 0;
+  private scheduled = false;
+  private readonly handOffNow = (): void => {
+    this.scheduled = false;
+    this.handOff();
+  };
+
+  constructor(
+    private readonly out: BufferSink,
+    private readonly handOffAt: number,
+  ) {
+    super(SLAB_SIZE);
+  }
+
+  /** Everything written so far is handed over, then sonic-boom flushes (before exit). */
+  flush(callback?: (error?: Error) => unknown): void {
+    this.handOff();
+    this.out.flush(callback);
+  }
+
+  protected room(n: number): boolean {
+    if (this.used + n <= this.slab.length) return true;
+    this.handOff();
+    if (n > SLAB_SIZE) return false;
+    this.freshSlab();
+    return true;
+  }
+
+  protected oversized(bytes: Buffer): void {
+    this.out.write(bytes);
+  }
+
+  protected lineDone(): void {
+    if (this.used - this.start >= this.handOffAt) {
+      this.handOff();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.handOffNow);
+    }
+  }
+
+  private handOff(): void {
+    if (this.used > this.start) {
+      this.out.write(this.slab.subarray(this.start, this.used));
+      this.start = this.used;
+    }
+    if (this.slab.length - this.used < MIN_ROOM) this.freshSlab();
+  }
+
+  private freshSlab(): void {
+    this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    this.start = 0;
+    this.used = 0;
   }
 }
