@@ -3,19 +3,23 @@
 # its own wrk (-c16) on cpu 1 next to the Go backend. Sharing the core and the moment, they
 # share the hypervisor's steal and slow phases, so the ratio of their CPU µs per request is
 # far steadier than two measurements taken one after the other (ab.sh).
-# A contender is a built checkout dir, DIR@CONFIG, or "bare" (bench/ab/bare.mjs).
+# A contender is a built checkout dir, DIR@CONFIG, DIR@pipe (stdout a pipe, read by cat on cpu 1,
+# as in a container; else stdout is a file), or "bare" (bench/ab/bare.mjs).
 # usage: bench/ab/pair.sh ROUNDS PATH A B     (needs $SBENCH built, see gw.sh)
 HERE=$(cd "$(dirname "$0")" && pwd); SBENCH=${SBENCH:-/tmp/sbench}; PROTOS=${PROTOS:-/tmp/benchprotos}
 R=$1; P=$2; A=$3; B=$4; S=${S:-5}
 mkdir -p "$PROTOS/bench/v1" && cp "$SBENCH/protos/bench/v1/library.proto" "$PROTOS/bench/v1/"
 start() { # contender port -> pid
-  local d=$1 port=$2 dir=${1%%@*} cfg=${1#*@} args=()
-  [ "$cfg" != "$d" ] && args=(--config "$cfg")
+  local d=$1 port=$2 dir=${1%%@*} cfg=${1#*@} args=() out=/tmp/pair-$port.log
+  [ "$cfg" != "$d" ] && [ "$cfg" != pipe ] && args=(--config "$cfg")
   if [ "$d" = bare ]; then
-    PORT=$port nice -n -20 taskset -c 0 node --single-threaded-gc "$HERE/bare.mjs" >/tmp/pair-$port.log 2>&1 &
+    PORT=$port nice -n -20 taskset -c 0 node --single-threaded-gc "$HERE/bare.mjs" >"$out" 2>&1 &
+  elif [ "$cfg" = pipe ]; then
+    (cd "$dir" && exec nice -n -20 taskset -c 0 node --single-threaded-gc dist/src/cli/main.js serve --proto-path "$PROTOS" \
+      --backend 127.0.0.1:19090 --listen 127.0.0.1:$port) > >(taskset -c 1 cat >/dev/null) 2>&1 &
   else
     (cd "$dir" && exec nice -n -20 taskset -c 0 node --single-threaded-gc dist/src/cli/main.js serve --proto-path "$PROTOS" \
-      --backend 127.0.0.1:19090 --listen 127.0.0.1:$port "${args[@]}") >/tmp/pair-$port.log 2>&1 &
+      --backend 127.0.0.1:19090 --listen 127.0.0.1:$port "${args[@]}") >"$out" 2>&1 &
   fi
   echo $!
 }
