@@ -89,32 +89,41 @@ export function exchangeUnary<Json>(
 
   const cancel = cancelOnClientClose(res);
   const called = process.hrtime.bigint();
-  const failed = (reason: unknown): UnaryOutcome<Json> => ({
-    json: undefined,
-    error: gatewayErrorFromBackend(reason, codecs),
-    headers: reason instanceof BackendStatusError ? responseHeadersFromMetadata(reason.headers, reason.trailers) : [],
-    backendMs: Number(process.hrtime.bigint() - called) / 1e6,
-  });
   // One promise chain rather than an async function: this runs on every unary request.
   return route.transport.unary({ path: route.method.grpcPath, message, metadata, deadline, signal: cancel.signal }).then(
     (response) => {
       cancel.release();
+      const backendMs = millisecondsSince(called);
       try {
         return {
           json: render(route.responseCodec, route.responseBody, response.message),
           error: undefined,
           headers: responseHeadersFromMetadata(response.headers, response.trailers),
-          backendMs: Number(process.hrtime.bigint() - called) / 1e6,
+          backendMs,
         };
       } catch (reason: unknown) {
-        return failed(reason);
+        // Bytes the codec cannot render: the same error outcome as a failed call.
+        return failedOutcome(reason, codecs, backendMs);
       }
     },
     (reason: unknown) => {
       cancel.release();
-      return failed(reason);
+      return failedOutcome(reason, codecs, millisecondsSince(called));
     },
   );
+}
+
+function failedOutcome(reason: unknown, codecs: CodecRegistry, backendMs: number): UnaryOutcome<never> {
+  return {
+    json: undefined,
+    error: gatewayErrorFromBackend(reason, codecs),
+    headers: reason instanceof BackendStatusError ? responseHeadersFromMetadata(reason.headers, reason.trailers) : [],
+    backendMs,
+  };
+}
+
+function millisecondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 /** Request headers → gRPC metadata (SPEC §5), with this hop added to X-Forwarded-For. */
