@@ -284,7 +284,8 @@ export class PipeLineSink extends SlabLineWriter implements DestinationStream {
     if (this.used + n <= this.slab.length) return true;
     this.handOff();
     if (n > SLAB_SIZE) return false;
-    this.freshSlab();
+    // handOff may already have started a new slab; else the rest of this one is too small.
+    if (this.used + n > this.slab.length) this.freshSlab();
     return true;
   }
 
