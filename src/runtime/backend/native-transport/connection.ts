@@ -165,7 +165,8 @@ export class Http2Connection {
    * Opens a stream: HEADERS with `headerBlock`, then `body` as DATA with END_STREAM
    * (sent as the peer's windows allow); with no body the request side stays open for
    * sendData(). Returns the stream id. A `pulled` stream's receive window is returned
-   * only as its handler reports bytes consumed().
+   * only as its handler reports bytes consumed(). `headerBlock` is copied into the frames
+   * before this returns: callers may reuse its buffer (GrpcCall writes every block into one).
    */
   startStream(handler: StreamHandler, headerBlock: Buffer, body: Buffer | undefined, pulled = false): number {
     const id = this.nextStreamId;
