@@ -81,6 +81,8 @@ const CASES: ReadonlyArray<{ readonly name: string; readonly method: string; rea
   { name: "bad Grpc-Timeout", method: "GET", path: "/v1/things/abc", headers: { "grpc-timeout": "soon" }, status: 400 },
   { name: "backend status with details and metadata", method: "GET", path: "/v1/things/abc", headers: { "grpc-metadata-fail-code": "5", "grpc-metadata-fail-message": "no such thing", "grpc-metadata-fail-details": "bad-request", "grpc-metadata-reply-header": "h=1", "grpc-metadata-reply-trailer": "t=2" }, status: 404 },
   { name: "response metadata on success", method: "GET", path: "/v1/things/abc", headers: { "grpc-metadata-reply-header": "h=1", "grpc-metadata-reply-trailer": "t=2" }, status: 200 },
+  // A varint that never ends: bytes the response codec cannot render.
+  { name: "backend answer the codec cannot read", method: "GET", path: "/v1/things/abc", headers: { "grpc-metadata-reply-hex": "10ff" }, status: 500 },
   { name: "deadline exceeded", method: "GET", path: "/v1/things/abc", headers: { "grpc-timeout": "50m", "grpc-metadata-delay-ms": "1000" }, status: 504 },
   { name: "no route", method: "GET", path: "/v1/nothing", status: 404 },
   { name: "wrong method", method: "PUT", path: "/v1/things/abc", status: 405 },
@@ -98,6 +100,13 @@ for (const one of CASES) {
       [t.context.direct, t.context.koa].map((lane) => send(lane.url, one.method, one.path, one.headers ?? {}, one.body)),
     );
     t.is(direct!.status, one.status, direct!.body);
+    if (one.status >= 400 && one.method !== "HEAD") {
+      // SPEC §6: a google.rpc.Status, never a stack trace.
+      const status = JSON.parse(direct!.body) as { code?: unknown; message?: unknown };
+      t.is(typeof status.code, "number");
+      t.is(typeof status.message, "string");
+      t.notRegex(String(status.message), /\n\s+at /);
+    }
     if (one.headers?.["x-request-id"] === "a b") {
       // A fresh UUID each: only its shape can match.
       t.regex(direct!.headers["x-request-id"] ?? "", /^[0-9a-f-]{36}$/);

@@ -25,6 +25,7 @@ export interface EchoBackend {
  *   fail-details              "bad-request": attach a google.rpc.BadRequest in grpc-status-details-bin
  *   delay-ms                  answer after a delay (deadlines, cancellation)
  *   reply-header, reply-trailer   "k=v" sent back as response header / trailer metadata
+ *   reply-hex                 answer these bytes (hex) instead of the request's
  */
 export async function startEchoBackend(paths: readonly string[]): Promise<EchoBackend> {
   const calls: EchoCall[] = [];
@@ -65,7 +66,8 @@ export async function startEchoBackend(paths: readonly string[]): Promise<EchoBa
           callback({ code: Number(failCode), details: first(call.metadata, "fail-message") ?? "", metadata: trailers });
           return;
         }
-        callback(null, call.request, trailers);
+        const replyHex = first(call.metadata, "reply-hex");
+        callback(null, replyHex === undefined ? call.request : Buffer.from(replyHex, "hex"), trailers);
       }, delay);
     };
   }
