@@ -1,6 +1,5 @@
 import { fstatSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { pino } from "pino";
@@ -20,6 +19,7 @@ import { BackendReadiness } from "../runtime/ops/readiness.js";
 import { createTracing } from "../runtime/ops/tracing.js";
 import type { ReadinessTarget } from "../runtime/ops/readiness.js";
 import { createGateway } from "../runtime/gateway.js";
+import { drainingResponses } from "../runtime/draining-response.js";
 import { lingerOnClose } from "../runtime/lingering-close.js";
 import { loadGenerated } from "../runtime/load-generated.js";
 import { buildPolicyLayer } from "../runtime/policy/build-policy-layer.js";
@@ -130,30 +130,15 @@ export async function runServe(flags: CommandFlags): Promise<number> {
     policy: policy.layer,
   });
 
-  // Responses not yet started when shutdown begins (and any on a reused connection after it)
-  // say Connection: close, so keep-alive sockets end with their last answer instead of idling.
-  // They sit in reused slots of one array, not in a Set: a Set that takes and drops an entry
-  // per request keeps replacing its hash table, and the obsolete tables keep responses alive
-  // into old space (StreamTable says how; bench/README.md, "the Map that kept calls alive").
-  const unanswered: (ServerResponse | undefined)[] = [];
-  const freeSlots: number[] = [];
+  // Answers whose head is written once shutdown began say Connection: close, so keep-alive
+  // sockets end with their last answer instead of idling.
+  const responses = drainingResponses();
   let stopping = false;
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (stopping) res.setHeader("Connection", "close");
-    const slot = freeSlots.pop() ?? unanswered.length;
-    unanswered[slot] = res;
-    // "close" comes once per response: `on` spares the once-wrapper and its removal.
-    res.on("close", () => {
-      unanswered[slot] = undefined;
-      freeSlots.push(slot);
-    });
-    handle(req, res);
-  };
   const listenerTls = config.server.tls;
-  const serverOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_MS };
+  const serverOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_MS, ServerResponse: responses.ServerResponse };
   const server =
     listenerTls === undefined
-      ? createServer(serverOptions, onRequest)
+      ? createServer(serverOptions, handle)
       : createTlsServer(
           {
             ...serverOptions,
@@ -162,7 +147,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
             // With a CA, clients must present a certificate it signed (mTLS at the listener).
             ...(listenerTls.ca === undefined ? {} : { ca: readFileSync(listenerTls.ca), requestCert: true, rejectUnauthorized: true }),
           },
-          onRequest,
+          handle,
         );
   // A TLS listener hands HTTP its sockets on secureConnection, a plain one on connection.
   server.on(listenerTls === undefined ? "connection" : "secureConnection", (socket: Socket) => lingerOnClose(socket));
@@ -206,7 +191,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
       if (stopping) return;
       stopping = true;
       ready = false;
-      for (const res of unanswered) if (res !== undefined && !res.headersSent) res.setHeader("Connection", "close");
+      responses.drain();
       logger.info({ msg: "shutting down", signal, gracePeriodMs: config.shutdown.gracePeriodMs });
       const force = setTimeout(() => server.closeAllConnections(), config.shutdown.gracePeriodMs);
       force.unref();

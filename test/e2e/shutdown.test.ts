@@ -44,29 +44,33 @@ async function until(probe: () => boolean, limitMs = 10_000): Promise<void> {
   }
 }
 
-test.serial("shutdown: SIGTERM with requests in flight completes them, closes their keep-alive connections and exits 0", async (t) => {
-  const s = await setup("shutdown: { gracePeriod: 10s }\n");
-  const agent = new Agent({ keepAlive: true });
-  try {
-    // A warm keep-alive connection first, so the in-flight request reuses an open socket.
-    t.is((await get(`${s.gateway.url}/v1/items/warm`, agent)).status, 200);
-    const inFlight = [1, 2, 3].map((i) => get(`${s.gateway.url}/v1/items/slow${i}`, agent, { "grpc-metadata-delay-ms": "800" }));
-    await until(() => s.backend.calls.length === 4);
-    const exited = s.gateway.stop("SIGTERM");
-    const answers = await Promise.all(inFlight);
-    for (const answer of answers) {
-      t.is(answer.status, 200);
-      t.is(answer.connection, "close", "an answer finished during shutdown closes its connection");
+// Both lanes: the direct lane writes its heads itself, the Koa chain (all of it once CORS is
+// on) through node's implicit header; the draining mark must reach either.
+for (const [lane, extra] of [["direct lane", ""], ["Koa chain", 'cors: { origins: ["https://app.example"] }\n']] as const) {
+  test.serial(`shutdown (${lane}): SIGTERM with requests in flight completes them, closes their keep-alive connections and exits 0`, async (t) => {
+    const s = await setup(`shutdown: { gracePeriod: 10s }\n${extra}`);
+    const agent = new Agent({ keepAlive: true });
+    try {
+      // A warm keep-alive connection first, so the in-flight request reuses an open socket.
+      t.is((await get(`${s.gateway.url}/v1/items/warm`, agent)).status, 200);
+      const inFlight = [1, 2, 3].map((i) => get(`${s.gateway.url}/v1/items/slow${i}`, agent, { "grpc-metadata-delay-ms": "800" }));
+      await until(() => s.backend.calls.length === 4);
+      const exited = s.gateway.stop("SIGTERM");
+      const answers = await Promise.all(inFlight);
+      for (const answer of answers) {
+        t.is(answer.status, 200);
+        t.is(answer.connection, "close", "an answer finished during shutdown closes its connection");
+      }
+      t.deepEqual(answers.map((a) => (JSON.parse(a.body) as { id: string }).id), ["slow1", "slow2", "slow3"]);
+      t.is(await exited, 0);
+      t.regex(s.gateway.output(), /"msg":"stopped"/);
+      await t.throwsAsync(fetch(`${s.gateway.url}/healthz`), undefined, "the listener is closed");
+    } finally {
+      agent.destroy();
+      await s.stop();
     }
-    t.deepEqual(answers.map((a) => (JSON.parse(a.body) as { id: string }).id), ["slow1", "slow2", "slow3"]);
-    t.is(await exited, 0);
-    t.regex(s.gateway.output(), /"msg":"stopped"/);
-    await t.throwsAsync(fetch(`${s.gateway.url}/healthz`), undefined, "the listener is closed");
-  } finally {
-    agent.destroy();
-    await s.stop();
-  }
-});
+  });
+}
 
 test.serial("shutdown: a slowloris connection dribbling headers does not block a normal client and is cut off", async (t) => {
   const s = await setup();
