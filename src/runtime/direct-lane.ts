@@ -79,12 +79,8 @@ export class DirectLane {
     if (this.options.reservedPaths.has(rawPath) || this.options.reservedPrefixes.some((prefix) => rawPath.startsWith(prefix))) return false;
     const found = this.matcher.lookup(method, rawPath);
     if (found.kind !== "match" || !this.accepted.has(found.target)) return false;
-    this.serve(req, res, found.target, this.accepted.get(found.target), found.values, rawPath, queryAt < 0 ? "" : url.slice(queryAt + 1)).catch((reason: unknown) => {
-      // Only writing the answer itself can fail here (serve turns every other failure into a
-      // Status): never an unhandled rejection, which would end the process.
-      this.options.logger.error({ err: reason }, "cannot write the answer");
-      res.destroy();
-    });
+    // serve never rejects (see there): no handler to attach per request.
+    void this.serve(req, res, found.target, this.accepted.get(found.target), found.values, rawPath, queryAt < 0 ? "" : url.slice(queryAt + 1));
     return true;
   }
 
@@ -97,67 +93,75 @@ export class DirectLane {
     path: string,
     rawQuery: string,
   ): Promise<void> {
-    const started = process.hrtime.bigint();
-    const metrics = this.options.metrics;
-    metrics?.requestStarted();
-    const requestId = requestIdFrom(headerOf(req, "x-request-id"));
-    const headers: OutgoingHttpHeader[] = ["X-Request-Id", requestId];
-    let status: number;
-    let grpcCode: number;
-    let backendMs: number | undefined;
-    // Encoded once: the ETag hash, Content-Length and the socket take the same bytes.
-    let body: Buffer;
-    let subject: string | undefined;
     try {
-      // The policy steps in the Koa chain's order: auth, then the rate limit (which may key on `sub`).
-      // (Open methods skip both without an await.)
-      const layer = this.options.policy;
-      let verified: Verified | undefined;
-      if (layer !== undefined && rules?.auth !== undefined) {
-        verified = await authenticate(layer, route, headerOf(req, "authorization"), requestId, this.options.logger);
-        subject = verified?.subject;
-      }
-      if (layer !== undefined && rules?.rateLimit !== undefined) {
-        const limit = await checkRateLimit(layer, this.addresses, route, req, subject);
-        for (const [name, value] of limit.headers) headers.push(name, value);
-        if (limit.rejection !== undefined) throw limit.rejection;
-      }
-      const bodyText = route.request.body === undefined ? undefined : await readBodyText(req, this.options.maxBodySize);
-      const input = { requestId, pathValues, rawQuery, bodyText, claims: verified?.claims, subject };
-      const outcome = await exchangeUnary(route, req, res, input, this.addresses, this.options.codecs, renderResponseBytes);
-      backendMs = outcome.backendMs;
-      for (const [name, value] of outcome.headers) headers.push(name, value);
-      if (outcome.error !== undefined) throw outcome.error;
-      grpcCode = Code.OK;
-      status = 200;
-      body = outcome.json;
-      if (req.method === "GET") {
-        // As responseCache does for every GET: a strong ETag, and 304 for a matching If-None-Match.
-        const etag = etagOf(body);
-        headers.push("ETag", etag);
-        const ifNoneMatch = headerOf(req, "if-none-match");
-        if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, etag)) {
-          status = 304;
-          body = NO_BODY;
+      const started = process.hrtime.bigint();
+      const metrics = this.options.metrics;
+      metrics?.requestStarted();
+      const requestId = requestIdFrom(headerOf(req, "x-request-id"));
+      const headers: OutgoingHttpHeader[] = ["X-Request-Id", requestId];
+      let status: number;
+      let grpcCode: number;
+      let backendMs: number | undefined;
+      // Encoded once: the ETag hash, Content-Length and the socket take the same bytes.
+      let body: Buffer;
+      let subject: string | undefined;
+      try {
+        // The policy steps in the Koa chain's order: auth, then the rate limit (which may key on `sub`).
+        // (Open methods skip both without an await.)
+        const layer = this.options.policy;
+        let verified: Verified | undefined;
+        if (layer !== undefined && rules?.auth !== undefined) {
+          verified = await authenticate(layer, route, headerOf(req, "authorization"), requestId, this.options.logger);
+          subject = verified?.subject;
         }
+        if (layer !== undefined && rules?.rateLimit !== undefined) {
+          const limit = await checkRateLimit(layer, this.addresses, route, req, subject);
+          for (const [name, value] of limit.headers) headers.push(name, value);
+          if (limit.rejection !== undefined) throw limit.rejection;
+        }
+        const bodyText = route.request.body === undefined ? undefined : await readBodyText(req, this.options.maxBodySize);
+        const input = { requestId, pathValues, rawQuery, bodyText, claims: verified?.claims, subject };
+        const outcome = await exchangeUnary(route, req, res, input, this.addresses, this.options.codecs, renderResponseBytes);
+        backendMs = outcome.backendMs;
+        for (const [name, value] of outcome.headers) headers.push(name, value);
+        if (outcome.error !== undefined) throw outcome.error;
+        grpcCode = Code.OK;
+        status = 200;
+        body = outcome.json;
+        if (req.method === "GET") {
+          // As responseCache does for every GET: a strong ETag, and 304 for a matching If-None-Match.
+          const etag = etagOf(body);
+          headers.push("ETag", etag);
+          const ifNoneMatch = headerOf(req, "if-none-match");
+          if (ifNoneMatch !== undefined && matchesIfNoneMatch(ifNoneMatch, etag)) {
+            status = 304;
+            body = NO_BODY;
+          }
+        }
+      } catch (reason: unknown) {
+        const error = exposedError(reason, this.options.logger, requestId);
+        grpcCode = error.code;
+        status = error.httpStatus;
+        body = Buffer.from(error.toJson());
+        for (const [name, value] of Object.entries(error.headers)) headers.push(name, value);
       }
+      if (clientClosedFirst(res)) {
+        status = CLIENT_CLOSED;
+      } else {
+        if (status !== 304) headers.push("Content-Type", JSON_TYPE, "Content-Length", body.length);
+        res.writeHead(status, headers);
+        res.end(body);
+      }
+      // One clock reading for both: the metrics' duration and the access line's.
+      const durationUs = microsecondsSince(started);
+      metrics?.requestFinished(route.method.name, status, grpcCode, durationUs / 1e6);
+      this.options.accessLog.write(req, { requestId, path, route, status, grpcCode, durationUs, backendMs, sub: subject });
     } catch (reason: unknown) {
-      const error = exposedError(reason, this.options.logger, requestId);
-      grpcCode = error.code;
-      status = error.httpStatus;
-      body = Buffer.from(error.toJson());
-      for (const [name, value] of Object.entries(error.headers)) headers.push(name, value);
+      // Only writing the answer, its log line or its metrics can fail here (every other
+      // failure became a Status above). serve must not reject: nothing waits on it, and an
+      // unhandled rejection would end the process.
+      this.options.logger.error({ err: reason }, "cannot write the answer");
+      res.destroy();
     }
-    if (clientClosedFirst(res)) {
-      status = CLIENT_CLOSED;
-    } else {
-      if (status !== 304) headers.push("Content-Type", JSON_TYPE, "Content-Length", body.length);
-      res.writeHead(status, headers);
-      res.end(body);
-    }
-    // One clock reading for both: the metrics' duration and the access line's.
-    const durationUs = microsecondsSince(started);
-    metrics?.requestFinished(route.method.name, status, grpcCode, durationUs / 1e6);
-    this.options.accessLog.write(req, { requestId, path, route, status, grpcCode, durationUs, backendMs, sub: subject });
   }
 }
