@@ -57,3 +57,50 @@ test("utf8Length: counts bytes, -1 for lone surrogates", (t) => {
   t.is(utf8Length("\ud83d"), -1);
   t.is(utf8Length("\ude00\ud83d"), -1);
 });
+
+// Writers share scratch buffers and one output slab (wire-writer.ts): what one hands out must
+// stay as it was whatever later, nested or abandoned writers do.
+function filled(byte: number, length: number): WireWriter {
+  const w = new WireWriter();
+  for (let i = 0; i < length; i++) w.raw(Uint8Array.of(byte));
+  return w;
+}
+
+test("WireWriter: results stay intact across several slabs' worth of later writers", (t) => {
+  const kept: Array<{ byte: number; length: number; bytes: Uint8Array }> = [];
+  // Lengths up to 5000 cross the 4 KiB limit for a slab view, and 64 KiB slabs fill several times.
+  for (let i = 0; i < 400; i++) {
+    const byte = i % 251;
+    const length = (i * 97) % 5000;
+    kept.push({ byte, length, bytes: filled(byte, length).finish() });
+  }
+  for (const { byte, length, bytes } of kept) {
+    t.is(bytes.length, length);
+    t.true(bytes.every((b) => b === byte), `a result of ${length} bytes of ${byte} was overwritten`);
+  }
+});
+
+test("WireWriter: a writer opened while another is open (a JSON value in a query parameter) writes apart", (t) => {
+  const outer = filled(1, 10);
+  const inner = filled(2, 20);
+  outer.raw(Uint8Array.of(9));
+  const innerBytes = inner.finish();
+  const outerBytes = outer.finish();
+  t.deepEqual([...innerBytes], new Array<number>(20).fill(2));
+  t.deepEqual([...outerBytes], [...new Array<number>(10).fill(1), 9]);
+});
+
+test("WireWriter: a writer given up half-way (a field error) leaves later writers and results alone", (t) => {
+  const before = filled(3, 30).finish();
+  filled(4, 2000); // never finished: its scratch is not given back
+  const after = filled(5, 40);
+  after.tag(1, 2);
+  after.fork();
+  after.raw(new Uint8Array(200).fill(6)); // a two-byte length: join moves the value
+  after.join();
+  const bytes = after.finish();
+  t.deepEqual([...before], new Array<number>(30).fill(3));
+  t.is(bytes.length, 40 + 1 + 2 + 200);
+  t.deepEqual([...bytes.subarray(40, 43)], [0x0a, 0xc8, 0x01]);
+  t.true(bytes.subarray(43).every((b) => b === 6));
+});
