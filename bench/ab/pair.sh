@@ -6,8 +6,11 @@
 # A contender is a built checkout dir, DIR@CONFIG, DIR@pipe (stdout a pipe, read by cat on cpu 1,
 # as in a container; else stdout is a file), or "bare" (bench/ab/bare.mjs).
 # usage: bench/ab/pair.sh ROUNDS PATH A B     (needs $SBENCH built, see gw.sh)
+# BODY=file: every request is a POST of that JSON file (CreateBook: see bench/README.md).
 HERE=$(cd "$(dirname "$0")" && pwd); SBENCH=${SBENCH:-/tmp/sbench}; PROTOS=${PROTOS:-/tmp/benchprotos}
 R=$1; P=$2; A=$3; B=$4; S=${S:-5}
+WRKARGS=()
+[ -n "$BODY" ] && export WRK_BODY_FILE=$BODY && WRKARGS=(-s "$SBENCH/scripts/wrk-report.lua")
 mkdir -p "$PROTOS/bench/v1" && cp "$SBENCH/protos/bench/v1/library.proto" "$PROTOS/bench/v1/"
 start() { # contender port -> pid
   local d=$1 port=$2 dir=${1%%@*} cfg=${1#*@} args=() out=/tmp/pair-$port.log
@@ -33,11 +36,11 @@ for i in $(seq "$R"); do
   if [ $((i % 2)) = 1 ]; then pa=18084 pb=18085; else pa=18085 pb=18084; fi
   a=$(start "$A" $pa); b=$(start "$B" $pb)
   for port in $pa $pb; do for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port$P" && break; sleep 0.1; done; done
-  for port in $pa $pb; do nice -n -20 taskset -c 1 wrk -t1 -c16 -d2s "http://127.0.0.1:$port$P" >/dev/null & done; wait %2 %3 2>/dev/null; sleep 2.2
+  for port in $pa $pb; do nice -n -20 taskset -c 1 wrk -t1 -c16 -d2s "${WRKARGS[@]}" "http://127.0.0.1:$port$P" >/dev/null & done; wait %2 %3 2>/dev/null; sleep 2.2
   ta0=$(ticks $a); tb0=$(ticks $b)
-  nice -n -20 taskset -c 1 wrk -t1 -c16 -d${S}s "http://127.0.0.1:$pa$P" >/tmp/pair-wa.txt &
+  nice -n -20 taskset -c 1 wrk -t1 -c16 -d${S}s "${WRKARGS[@]}" "http://127.0.0.1:$pa$P" >/tmp/pair-wa.txt &
   wa=$!
-  nice -n -20 taskset -c 1 wrk -t1 -c16 -d${S}s "http://127.0.0.1:$pb$P" >/tmp/pair-wb.txt &
+  nice -n -20 taskset -c 1 wrk -t1 -c16 -d${S}s "${WRKARGS[@]}" "http://127.0.0.1:$pb$P" >/tmp/pair-wb.txt &
   wb=$!
   wait $wa $wb
   ta1=$(ticks $a); tb1=$(ticks $b)
