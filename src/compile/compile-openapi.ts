@@ -232,9 +232,16 @@ class OpenApiCompiler {
     const converted = expanded ? convertTemplate(route.template, true) : compact;
     const slot = this.shapeSlot(converted);
     if (slot !== undefined && taken(slot.key)) {
-      throw new OpenApiCompileError(
-        `${route.httpMethod} ${route.pattern} (rpc ${route.rpc}) and an earlier binding are the same OpenAPI operation ${route.httpMethod} ${slot.key}`,
-      );
+      // Templates the router tells apart (`/v1/{name}` and `/v1/{name=**}`) can be one OpenAPI
+      // operation. The gateway serves both; the document cannot hold both, so the earlier
+      // operation says the later binding is there too (the docs must never stop the gateway).
+      const item = this.paths[slot.key] as PathItemObject;
+      const earlier = standard === undefined ? item["x-protogate-custom-methods"]?.[route.httpMethod] : item[standard];
+      if (earlier !== undefined) {
+        const note = `Also served here: ${route.httpMethod} ${route.pattern} (rpc ${route.rpc}), a binding OpenAPI cannot tell apart from this one.`;
+        earlier.description = earlier.description === undefined ? note : `${earlier.description}\n\n${note}`;
+      }
+      return;
     }
     if (slot !== undefined) {
       // Same shape, other names: reuse the earlier names, since OpenAPI sees one path.

@@ -135,3 +135,38 @@ test("serve: SIGTERM stops the gateway with exit 0", async (t) => {
   t.is(await gateway.stop("SIGTERM"), 0);
   await backend.stop();
 });
+
+test("cli: bindings OpenAPI cannot tell apart (`/v1/{name}`, `/v1/{name=**}`) are both served, and the docs note the second", async (t) => {
+  const files = writeTempFiles({
+    "pair/v1/pair.proto": [
+      'syntax = "proto3";',
+      "package pair.v1;",
+      'import "google/api/annotations.proto";',
+      "message M { string name = 1; }",
+      "service S {",
+      '  rpc One(M) returns (M) { option (google.api.http) = { get: "/v1/{name}" }; }',
+      '  rpc Deep(M) returns (M) { option (google.api.http) = { get: "/v1/{name=**}" }; }',
+      "}",
+      "",
+    ].join("\n"),
+  });
+  const backend = await startEchoBackend(["/pair.v1.S/One", "/pair.v1.S/Deep"]);
+  const gateway = await startGateway(["--proto-path", files.dir, "--backend", backend.address]);
+  try {
+    const one = await fetch(`${gateway.url}/v1/a`);
+    const deep = await fetch(`${gateway.url}/v1/a/b/c`);
+    t.is(one.status, 200);
+    t.deepEqual(await one.json(), { name: "a" });
+    t.is(deep.status, 200);
+    t.deepEqual(await deep.json(), { name: "a/b/c" });
+    t.deepEqual(backend.calls.map((call) => call.path), ["/pair.v1.S/One", "/pair.v1.S/Deep"]);
+    const doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as { paths: Record<string, { get?: { description?: string } }> };
+    t.regex(doc.paths["/v1/{name}"]?.get?.description ?? "", /Also served here: GET \/v1\/\{name=\*\*\} \(rpc pair\.v1\.S\.Deep\)/);
+    const generated = await runCli(["generate", "--proto-path", files.dir, "--out", `${files.dir}/out`]);
+    t.is(generated.code, 0, generated.stderr);
+  } finally {
+    await gateway.stop();
+    await backend.stop();
+    files.cleanup();
+  }
+});

@@ -639,10 +639,15 @@ test("compileOpenapi: two services with one short name get package-qualified ids
   t.is(out.paths["/other/{name}"]?.get?.operationId, "other_v1_LibraryService_GetBook");
 });
 
-test("compileOpenapi: bindings OpenAPI cannot tell apart are an error, not an overwrite", (t) => {
-  const clash: RouteTable = { ...table, routes: [route("GET", "/v1/{name}", "DeleteBook"), route("GET", "/v1/*", "DeleteBook")] };
-  const e = t.throws(() => compileOpenapi(clash), { instanceOf: OpenApiCompileError });
-  t.is(e?.message, "GET /v1/* (rpc library.v1.LibraryService.DeleteBook) and an earlier binding are the same OpenAPI operation GET /v1/{name}");
+test("compileOpenapi: a binding OpenAPI cannot tell apart from an earlier one is noted on it, not an overwrite or an error", (t) => {
+  const clash: RouteTable = { ...table, routes: [route("GET", "/v1/{name}", "DeleteBook"), route("GET", "/v1/*", "DeleteBook"), route("GET", "/v1/{name=**}", "GetBook")] };
+  const out = compileOpenapi(clash);
+  t.deepEqual(Object.keys(out.paths), ["/v1/{name}"]);
+  const operation = out.paths["/v1/{name}"]?.get;
+  t.is(operation?.["x-protogate-rpc"], "library.v1.LibraryService.DeleteBook");
+  t.is(operation?.["x-protogate-pattern"], "/v1/{name}");
+  t.regex(operation?.description ?? "", /Also served here: GET \/v1\/\* \(rpc library\.v1\.LibraryService\.DeleteBook\)/);
+  t.regex(operation?.description ?? "", /Also served here: GET \/v1\/\{name=\*\*\} \(rpc library\.v1\.LibraryService\.GetBook\)/);
 });
 
 test("compileOpenapi: an unknown rpc, type or field is an OpenApiCompileError", (t) => {
