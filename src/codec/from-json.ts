@@ -9,6 +9,7 @@ import { WRAPPER_SCALARS } from "../model/descriptor.js";
 import type { FieldPath } from "../model/field-path.js";
 import type { JsonOptions } from "./contract.js";
 import { decodeBase64 } from "./base64.js";
+import { LosslessNumber } from "./lossless-json.js";
 import { CodecError, FieldError } from "./field-error.js";
 import { TextValueError, parseIntegerText } from "./text-value.js";
 import { TimeValueError, parseDuration, parseTimestamp } from "./timestamp-duration.js";
@@ -105,12 +106,13 @@ export class JsonContext {
 /** `null` → "null", arrays → "array", else typeof. */
 export function jsonType(value: unknown): string {
   if (value === null) return "null";
+  if (value instanceof LosslessNumber) return "number";
   if (Array.isArray(value)) return "array";
   return typeof value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof LosslessNumber);
 }
 
 /** A field writer: `json` is never null unless the field takes null as a value (Value, NullValue). */
@@ -261,6 +263,13 @@ function integerFromJson(json: unknown, ctx: JsonContext, scalar: string, range:
     if (value < range.min || value > range.max) ctx.fail(`${json} is out of range for ${scalar}`);
     return value;
   }
+  if (json instanceof LosslessNumber) {
+    // A number past 2^53 (parseLosslessJson kept its text): read exactly, as protojson does.
+    const value = exactInteger(json.text);
+    if (value === undefined || value === "fraction") return ctx.fail(`${json.text} is not an integer`);
+    if (value === "huge" || value < range.min || value > range.max) ctx.fail(`${json.text} is out of range for ${scalar}`);
+    return value;
+  }
   if (typeof json === "string") {
     // Plain decimal digits (the usual int64 text) need no exponent handling.
     const value = PLAIN_INTEGER_RE.test(json) ? BigInt(json) : exactInteger(json);
@@ -298,6 +307,7 @@ function floatFromJson(scalar: "float" | "double"): (json: unknown, ctx: JsonCon
   };
   return (json, ctx) => {
     if (typeof json === "number") return check(json, String(json), ctx);
+    if (json instanceof LosslessNumber) return check(Number(json.text), json.text, ctx);
     if (typeof json === "string") {
       if (json === "NaN") return NaN;
       if (json === "Infinity") return Infinity;
@@ -382,6 +392,7 @@ function enumCodec(model: EnumModel): ValueCodec {
       if (json < -2147483648 || json > 2147483647) ctx.fail(`${json} is out of range for enum ${model.fullName}`);
       return json;
     }
+    if (json instanceof LosslessNumber) ctx.fail(`${json.text} is out of range for enum ${model.fullName}`);
     if (json === null && isNull) return 0;
     return ctx.fail(`expected string or number, got ${jsonType(json)}`);
   };
@@ -556,6 +567,12 @@ function valueBody(w: WireWriter, json: unknown, ctx: JsonContext): void {
       w.bool(json);
       return;
     case "object":
+      if (json instanceof LosslessNumber) {
+        // number_value is a double: as close as a double comes.
+        w.tag(2, 1);
+        w.double(Number(json.text));
+        return;
+      }
       if (json === null) {
         // null_value is a oneof member: written even though it is 0.
         w.tag(1, 0);

@@ -57,6 +57,21 @@ test.serial("transcoding: body \"*\" is the whole request, proto names accepted"
   t.deepEqual(response.json, { id: "x", i64: "5", nameValue: "n", nested: { name: "m" } });
 });
 
+test.serial("transcoding: 64-bit integers sent as JSON numbers past 2^53 reach the backend exactly", async (t) => {
+  // JSON.parse would make 9223372036854775807 a double (…5808, out of range) and 2^53+1 into 2^53.
+  const response = await call(t, "POST", "/v1/things", '{"id":"big","i64":9223372036854775807,"u64":18446744073709551615,"dbl":9007199254740993}');
+  t.is(response.status, 200, response.text);
+  t.deepEqual(response.json, { id: "big", i64: "9223372036854775807", u64: "18446744073709551615", dbl: 9007199254740992 });
+  const exact = await call(t, "POST", "/v1/things", '{"i64":-9007199254740993}');
+  t.deepEqual(exact.json, { i64: "-9007199254740993" });
+  const over = await call(t, "POST", "/v1/things", '{"i64":9223372036854775808}');
+  t.is(over.status, 400, over.text);
+  t.regex((over.json as { message: string }).message, /"i64".*9223372036854775808 is out of range for int64/);
+  const wrongType = await call(t, "POST", "/v1/things", '{"id":12345678901234567890}');
+  t.is(wrongType.status, 400, wrongType.text);
+  t.regex((wrongType.json as { message: string }).message, /"id".*expected string, got number/);
+});
+
 test.serial("transcoding: an empty body on a body binding is the empty message", async (t) => {
   const response = await call(t, "POST", "/v1/things", "");
   t.is(response.status, 200, response.text);

@@ -4,6 +4,7 @@ import type { Readable, Transform } from "node:stream";
 import type { Context } from "koa";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
+import { mayHoldBigInteger, parseLosslessJson } from "../../codec/index.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -176,10 +177,13 @@ function clientGone(): GatewayError {
   return new GatewayError(Code.CANCELLED, "the client closed the request before its body ended");
 }
 
-/** Parses JSON text; a syntax error is a 400 naming the problem. */
+/**
+ * Parses JSON text; a syntax error is a 400 naming the problem. Text that may hold an
+ * integer past 2^53 is parsed so that it stays exact (lossless-json.ts).
+ */
 export function parseJsonBody(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return mayHoldBigInteger(text) ? parseLosslessJson(text) : (JSON.parse(text) as unknown);
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new GatewayError(Code.INVALID_ARGUMENT, `malformed JSON in request body: ${reason}`);

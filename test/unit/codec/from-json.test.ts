@@ -3,7 +3,7 @@ import type { ExecutionContext } from "ava";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
-import { CodecError, FieldError } from "../../../src/codec/index.js";
+import { CodecError, FieldError, parseLosslessJson } from "../../../src/codec/index.js";
 import type { JsonOptions } from "../../../src/codec/index.js";
 import type { FieldPath } from "../../../src/model/field-path.js";
 import { codecs, decoded, sortKeys } from "./in-support.js";
@@ -59,6 +59,16 @@ test(rejects, { scalars: { fInt64: " 1" } }, 'invalid value for field "scalars.f
 test(rejects, { scalars: { fInt64: "0x10" } }, 'invalid value for field "scalars.f_int64": "0x10" is not a valid int64');
 test(rejects, { scalars: { fInt32: true } }, 'invalid value for field "scalars.f_int32": expected number, got boolean');
 test(rejects, { scalars: { fSint64: {} } }, 'invalid value for field "scalars.f_sint64": expected number, got object');
+
+// Numbers past 2^53 as parseJsonBody reads them (lossless-json.ts): exact in 64-bit fields,
+// the nearest double in double fields and Values, out of range elsewhere, "number" in messages.
+const big = (text: string): unknown => parseLosslessJson(text);
+test("big JSON integers", accepts, big('{"scalars":{"fInt64":-9223372036854775808,"fUint64":18446744073709551615,"fSint64":9007199254740993,"fDouble":9007199254740993},"repeated":{"rInt64":[9007199254740993,1],"rValue":[12345678901234567890]}}'),
+  { scalars: { fInt64: "-9223372036854775808", fUint64: "18446744073709551615", fSint64: "9007199254740993", fDouble: 9007199254740992 }, repeated: { rInt64: ["9007199254740993", "1"], rValue: [12345678901234567000] } });
+test("a big JSON integer past int64", rejects, big('{"scalars":{"fInt64":9223372036854775808}}'), 'invalid value for field "scalars.f_int64": 9223372036854775808 is out of range for int64');
+test("a big JSON integer in an int32", rejects, big('{"scalars":{"fInt32":9007199254740993}}'), 'invalid value for field "scalars.f_int32": 9007199254740993 is out of range for int32');
+test("a big JSON integer in an enum", rejects, big('{"scalars":{"fKind":9007199254740993}}'), 'invalid value for field "scalars.f_kind": 9007199254740993 is out of range for enum intest.Kind');
+test("a big JSON integer for a message", rejects, big('{"leaf":9007199254740993}'), 'invalid value for field "leaf": expected object, got number');
 
 // ---- floats, bools, strings, bytes --------------------------------------------------------
 test(accepts, { scalars: { fDouble: "NaN", fFloat: "-Infinity" } }, { scalars: { fDouble: "NaN", fFloat: "-Infinity" } });
