@@ -6,4 +6,4 @@ export { createCodecRegistry } from "./message-codec.js";
 export type { CodecRegistry, JsonOptions, MessageCodec, TextSource } from "./contract.js";
 export { DEFAULT_JSON_OPTIONS } from "./contract.js";
 export { CodecError, FieldError } from "./field-error.js";
-export { mayHoldBigInteger, parseLosslessJson } from "./lossless-json.js";
+export { parseJsonText } from "./lossless-json.js";

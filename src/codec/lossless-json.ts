@@ -21,6 +21,11 @@ export function mayHoldBigInteger(text: string): boolean {
   return BIG_LITERAL.test(text);
 }
 
+/** JSON text as the codec reads it: JSON.parse's values, with big integers exact (LosslessNumber). */
+export function parseJsonText(text: string): unknown {
+  return mayHoldBigInteger(text) ? parseLosslessJson(text) : (JSON.parse(text) as unknown);
+}
+
 /** Deeper than this is refused (request bodies are limited to far less by the codec). */
 const MAX_DEPTH = 5000;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Readable, Transform } from "node:stream";
 import type { Context, Middleware } from "koa";
+import { parseJsonText } from "../../codec/index.js";
 import type { CodecRegistry } from "../../codec/index.js";
 import type { RequestSink, StreamRequest } from "../backend/transport.js";
 import { BackendStatusError } from "../backend/transport.js";
@@ -58,7 +59,7 @@ export async function* ndjsonLines(source: AsyncIterable<Uint8Array>, maxLineByt
     }
     if (text.trim() === "") return undefined;
     try {
-      return { line, value: JSON.parse(text) as unknown };
+      return { line, value: parseJsonText(text) };
     } catch (error: unknown) {
       throw lineError(line, `malformed JSON: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -4,7 +4,7 @@ import type { Readable, Transform } from "node:stream";
 import type { Context } from "koa";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { requestState } from "../request-state.js";
-import { mayHoldBigInteger, parseLosslessJson } from "../../codec/index.js";
+import { parseJsonText } from "../../codec/index.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -183,7 +183,7 @@ function clientGone(): GatewayError {
  */
 export function parseJsonBody(text: string): unknown {
   try {
-    return mayHoldBigInteger(text) ? parseLosslessJson(text) : (JSON.parse(text) as unknown);
+    return parseJsonText(text);
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new GatewayError(Code.INVALID_ARGUMENT, `malformed JSON in request body: ${reason}`);
