@@ -581,9 +581,13 @@ function valueBody(w: WireWriter, json: unknown, ctx: JsonContext): void {
       }
       w.tag(Array.isArray(json) ? 6 : 5, 2);
       w.fork();
+      // Two message levels per JSON level (the Struct or ListValue, then each Value in it):
+      // counted as two, so what passes here is not too deep for the backend's decoder (100).
+      ctx.enter();
       ctx.enter();
       if (Array.isArray(json)) listBody(w, json, ctx);
       else structBody(w, json, ctx);
+      ctx.leave();
       ctx.leave();
       w.join();
       return;

@@ -149,11 +149,18 @@ test("fromJson: rejects 101 levels of nesting", (t) => {
   t.is(error?.message, "JSON nesting is deeper than 100 levels");
 });
 
-test("fromJson: rejects Struct nesting deeper than 100 levels", (t) => {
+function lists(depth: number): unknown {
   let value: unknown = 1;
-  for (let i = 0; i < 120; i++) value = [value];
-  const error = t.throws(() => codecs().message(THING).fromJson({ wkt: { wValue: value } }), { instanceOf: FieldError });
+  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { k: value };
+  return value;
+}
+
+// Each JSON level of a Value is two message levels (ListValue or Struct, then Value): 60 JSON
+// levels passed here and then failed in a backend's decoder (limit 100) as a 500.
+test("fromJson: rejects Value nesting of more than 100 message levels; accepts 48 JSON levels", (t) => {
+  const error = t.throws(() => codecs().message(THING).fromJson({ wkt: { wValue: lists(50) } }), { instanceOf: FieldError });
   t.is(error?.message, "JSON nesting is deeper than 100 levels");
+  t.notThrows(() => codecs().message(THING).fromJson({ wkt: { wValue: lists(48) } }));
 });
 
 // ---- well-known types -------------------------------------------------------------------
