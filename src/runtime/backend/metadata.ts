@@ -7,6 +7,8 @@ const FORWARDED_AS_IS = ["authorization", "traceparent", "tracestate"] as const;
 const METADATA_PREFIX = "grpc-metadata-";
 // gRPC metadata keys: lower-case letters, digits, `_ - .` (grpc-js rejects anything else).
 const LEGAL_KEY = /^[0-9a-z_.-]+$/;
+// Standard or URL-safe base64, padding optional (gRPC peers send it unpadded).
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$|^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}|[A-Za-z0-9_-]{3})?$/;
 // Non-binary values must be printable ASCII (space to tilde).
 const LEGAL_VALUE = /^[\x20-\x7e]*$/;
 
@@ -70,8 +72,9 @@ function addValues(
   if (value === undefined) return;
   for (const one of Array.isArray(value) ? value : [value]) {
     if (key.endsWith("-bin")) {
-      // Binary metadata travels base64-encoded in HTTP headers.
-      pairs.push([key, Buffer.from(one, "base64")]);
+      // Binary metadata travels base64-encoded in HTTP headers (padded or not); a value that
+      // is not base64 is dropped, not decoded into whatever Buffer.from makes of it.
+      if (BASE64.test(one)) pairs.push([key, Buffer.from(one, "base64")]);
     } else if (LEGAL_VALUE.test(one)) {
       pairs.push([key, one]);
     }

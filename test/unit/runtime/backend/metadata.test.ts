@@ -53,6 +53,16 @@ test("metadataFromHeaders: -bin metadata is base64-decoded", (t) => {
   t.deepEqual(value, Buffer.from([1, 2, 255]));
 });
 
+test("metadataFromHeaders: -bin values in padded, unpadded and URL-safe base64 pass; anything else is dropped", (t) => {
+  const bin = (value: string): unknown => metadataFromHeaders({ "grpc-metadata-x-bin": value }, context).find(([key]) => key === "x-bin")?.[1];
+  t.deepEqual(bin("AQL/"), Buffer.from([1, 2, 255]));
+  t.deepEqual(bin("AQ=="), Buffer.from([1]));
+  t.deepEqual(bin("AQ"), Buffer.from([1]));
+  t.deepEqual(bin("AQL_"), Buffer.from([1, 2, 255]));
+  t.deepEqual(bin(""), Buffer.alloc(0));
+  for (const bad of ["!!!notb64", "AQL/=", "A", "AQ=x", "AQ L/"]) t.is(bin(bad), undefined, bad);
+});
+
 test("metadataFromHeaders: extends a trusted X-Forwarded-For chain with the peer", (t) => {
   const pairs = metadataFromHeaders({}, { requestId: "r", peer: "10.0.0.2", forwardedFor: "203.0.113.7" });
   t.deepEqual(pairs.find(([key]) => key === "x-forwarded-for"), ["x-forwarded-for", "203.0.113.7, 10.0.0.2"]);
