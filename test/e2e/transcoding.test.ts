@@ -254,6 +254,20 @@ test.serial("errors: backend status, message and details come back as google.rpc
   });
 });
 
+test.serial("errors: a detail of a type the gateway does not know is left out; the others stay", async (t) => {
+  const response = await call(t, "GET", "/v1/things/abc", undefined, {
+    "grpc-metadata-fail-code": "3",
+    "grpc-metadata-fail-message": "bad",
+    "grpc-metadata-fail-details": "bad-request+unknown",
+  });
+  t.is(response.status, 400);
+  t.deepEqual(response.json, {
+    code: 3,
+    message: "bad",
+    details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "id", description: "must not be empty" }] }],
+  });
+});
+
 const statusCases: ReadonlyArray<readonly [number, number]> = [
   [1, 499], [2, 500], [3, 400], [4, 504], [6, 409], [7, 403], [8, 429], [9, 400], [10, 409],
   [11, 400], [12, 501], [13, 500], [14, 503], [15, 500], [16, 401],

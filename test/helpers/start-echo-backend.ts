@@ -22,7 +22,8 @@ export interface EchoBackend {
  * A real gRPC server on 127.0.0.1:0 that answers every method in `paths` with the
  * request bytes unchanged. Request metadata steers it, so one backend serves every test:
  *   fail-code, fail-message   end the call with that status
- *   fail-details              "bad-request": attach a google.rpc.BadRequest in grpc-status-details-bin
+ *   fail-details              "bad-request": attach a google.rpc.BadRequest in grpc-status-details-bin;
+ *                             "bad-request+unknown": and after it an Any of a type nobody knows
  *   delay-ms                  answer after a delay (deadlines, cancellation)
  *   reply-header, reply-trailer   "k=v" sent back as response header / trailer metadata
  *   reply-hex                 answer these bytes (hex) instead of the request's
@@ -60,8 +61,9 @@ export async function startEchoBackend(paths: readonly string[]): Promise<EchoBa
         }
         const failCode = first(call.metadata, "fail-code");
         if (failCode !== undefined) {
-          if (first(call.metadata, "fail-details") === "bad-request") {
-            trailers.set("grpc-status-details-bin", badRequestStatus(Number(failCode), first(call.metadata, "fail-message") ?? ""));
+          const failDetails = first(call.metadata, "fail-details");
+          if (failDetails === "bad-request" || failDetails === "bad-request+unknown") {
+            trailers.set("grpc-status-details-bin", badRequestStatus(Number(failCode), first(call.metadata, "fail-message") ?? "", failDetails !== "bad-request"));
           }
           callback({ code: Number(failCode), details: first(call.metadata, "fail-message") ?? "", metadata: trailers });
           return;
@@ -92,8 +94,8 @@ function first(metadata: grpc.Metadata, key: string): string | undefined {
 
 let statusTypes: protobuf.Root | undefined;
 
-/** A google.rpc.Status with one google.rpc.BadRequest detail, serialised. */
-function badRequestStatus(code: number, message: string): Buffer {
+/** A google.rpc.Status with one google.rpc.BadRequest detail (and one of an unknown type), serialised. */
+function badRequestStatus(code: number, message: string, withUnknown = false): Buffer {
   statusTypes ??= protobuf.loadSync([`${BUNDLED_DIR}google/rpc/status.proto`, `${BUNDLED_DIR}google/rpc/error_details.proto`]);
   const Status = statusTypes.lookupType("google.rpc.Status");
   const BadRequest = statusTypes.lookupType("google.rpc.BadRequest");
@@ -104,7 +106,10 @@ function badRequestStatus(code: number, message: string): Buffer {
     code,
     message,
     // protobufjs serves google/protobuf/any.proto from its own copy, which keeps the proto name type_url.
-    details: [{ type_url: "type.googleapis.com/google.rpc.BadRequest", value: detail }],
+    details: [
+      { type_url: "type.googleapis.com/google.rpc.BadRequest", value: detail },
+      ...(withUnknown ? [{ type_url: "type.googleapis.com/custom.v1.Unknown", value: Buffer.from([8, 1]) }] : []),
+    ],
   });
   return Buffer.from(Status.encode(status).finish());
 }
