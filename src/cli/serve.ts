@@ -1,5 +1,6 @@
 import { fstatSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { pino } from "pino";
@@ -20,6 +21,8 @@ import { createTracing } from "../runtime/ops/tracing.js";
 import type { ReadinessTarget } from "../runtime/ops/readiness.js";
 import { createGateway } from "../runtime/gateway.js";
 import { drainingResponses } from "../runtime/draining-response.js";
+import { Code } from "../runtime/errors/gateway-error.js";
+import { freshRequestId } from "../runtime/request-id.js";
 import { lingerOnClose } from "../runtime/lingering-close.js";
 import { loadGenerated } from "../runtime/load-generated.js";
 import { buildPolicyLayer } from "../runtime/policy/build-policy-layer.js";
@@ -135,10 +138,19 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   const responses = drainingResponses();
   let stopping = false;
   const listenerTls = config.server.tls;
-  const serverOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_MS, ServerResponse: responses.ServerResponse };
+  // HTTP/1.1 without Host is a 400 (RFC 9112 §3.2), answered here as a Status with an id
+  // rather than by node:http, whose own 400 has an empty body.
+  const serveRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.headers.host === undefined && req.httpVersion === "1.1") {
+      answerPlainError(res, 400, Code.INVALID_ARGUMENT, "HTTP/1.1 request without a Host header");
+      return;
+    }
+    handle(req, res);
+  };
+  const serverOptions = { connectionsCheckingInterval: TIMEOUT_CHECK_MS, ServerResponse: responses.ServerResponse, requireHostHeader: false };
   const server =
     listenerTls === undefined
-      ? createServer(serverOptions, handle)
+      ? createServer(serverOptions, serveRequest)
       : createTlsServer(
           {
             ...serverOptions,
@@ -147,7 +159,7 @@ export async function runServe(flags: CommandFlags): Promise<number> {
             // With a CA, clients must present a certificate it signed (mTLS at the listener).
             ...(listenerTls.ca === undefined ? {} : { ca: readFileSync(listenerTls.ca), requestCert: true, rejectUnauthorized: true }),
           },
-          handle,
+          serveRequest,
         );
   // A TLS listener hands HTTP its sockets on secureConnection, a plain one on connection.
   server.on(listenerTls === undefined ? "connection" : "secureConnection", (socket: Socket) => lingerOnClose(socket));
@@ -165,8 +177,12 @@ export async function runServe(flags: CommandFlags): Promise<number> {
         : timedOut
           ? '{"code":4,"message":"the request took too long to arrive","details":[]}'
           : '{"code":3,"message":"malformed HTTP request","details":[]}';
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\nx-request-id: ${freshRequestId()}\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
     } else socket.destroy();
+  });
+  // An Expect other than 100-continue: node:http would answer an empty 417.
+  server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+    answerPlainError(res, 417, Code.FAILED_PRECONDITION, "unsupported Expect header (only 100-continue is)");
   });
 
   // A Redis rate-limit store gets a moment to connect before we take traffic.
@@ -236,4 +252,11 @@ function stdoutIsFile(): boolean {
   } catch {
     return false;
   }
+}
+
+/** A Status answer from before any route or lane: a fresh request id, and the connection closed. */
+function answerPlainError(res: ServerResponse, status: number, code: Code, message: string): void {
+  const body = JSON.stringify({ code, message, details: [] });
+  res.writeHead(status, { "Content-Type": "application/json", "X-Request-Id": freshRequestId(), "Content-Length": Buffer.byteLength(body), Connection: "close" });
+  res.end(body);
 }

@@ -28,10 +28,29 @@ function raw(url: string, request: string): Promise<string> {
   });
 }
 
-test("malformed http: a garbage request line is 400 with a Status body", async (t) => {
+const REQUEST_ID = /\r\nx-request-id: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\r\n/i;
+
+test("malformed http: a garbage request line is 400 with a Status body and a request id", async (t) => {
   const answer = await raw(t.context.url, "NOT A REQUEST\r\n\r\n");
   t.regex(answer, /^HTTP\/1\.1 400 /);
+  t.regex(answer, REQUEST_ID);
   t.true(answer.endsWith('{"code":3,"message":"malformed HTTP request","details":[]}'));
+});
+
+test("malformed http: HTTP/1.1 without Host is 400 with a Status body and a request id; HTTP/1.0 needs none", async (t) => {
+  const answer = await raw(t.context.url, "GET /v1/things/a HTTP/1.1\r\n\r\n");
+  t.regex(answer, /^HTTP\/1\.1 400 /);
+  t.regex(answer, REQUEST_ID);
+  t.true(answer.endsWith('{"code":3,"message":"HTTP/1.1 request without a Host header","details":[]}'), answer);
+  const old = await raw(t.context.url, "GET /v1/things/a HTTP/1.0\r\n\r\n");
+  t.regex(old, /^HTTP\/1\.1 200 /);
+});
+
+test("malformed http: an Expect other than 100-continue is 417 with a Status body and a request id", async (t) => {
+  const answer = await raw(t.context.url, "GET /v1/things/a HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n");
+  t.regex(answer, /^HTTP\/1\.1 417 /);
+  t.regex(answer, REQUEST_ID);
+  t.true(answer.endsWith('{"code":9,"message":"unsupported Expect header (only 100-continue is)","details":[]}'), answer);
 });
 
 test("malformed http: oversized headers are 431 with a Status body", async (t) => {
