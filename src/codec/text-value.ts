@@ -177,9 +177,16 @@ export function parseGoDuration(text: string): SecondsNanos | undefined {
   return { seconds, nanos: Number(total - seconds * 1_000_000_000n) };
 }
 
-/** Comma-separated paths, taken verbatim (proto names) as grpc-gateway does; empty pieces dropped. */
+/**
+ * Comma-separated paths; empty pieces dropped. Proto names (`display_name`, as grpc-gateway
+ * clients send them) are taken verbatim; lowerCamelCase ones (`displayName`, the JSON form
+ * Google's APIs and Envoy use in `?updateMask=`) become proto names, as in a JSON body.
+ */
 export function parseFieldMaskText(text: string): string[] {
-  return text.split(",").filter((path) => path !== "");
+  return text
+    .split(",")
+    .filter((path) => path !== "")
+    .map((path) => (/[A-Z]/.test(path) ? path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : path));
 }
 
 function writeString(w: WireWriter, value: string): void {

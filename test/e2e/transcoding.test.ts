@@ -99,6 +99,13 @@ test.serial("transcoding: PATCH fills the update mask from the body's keys", asy
 test.serial("transcoding: PATCH keeps a mask the client sent", async (t) => {
   const response = await call(t, "PATCH", "/v1/things/abc?update_mask=i32", { i32: 1, flag: true });
   t.is((response.json as { updateMask: string }).updateMask, "i32");
+  // In JSON names (Google's and Envoy's `?updateMask=nameValue`) or proto names alike; the
+  // backend gets proto names either way (a camelCase path sent on verbatim did not render back: 500).
+  for (const query of ["updateMask=nameValue,nested.name", "update_mask=name_value,nested.name"]) {
+    const named = await call(t, "PATCH", `/v1/things/abc?${query}`, { nameValue: "n" });
+    t.is(named.status, 200, named.text);
+    t.is((named.json as { updateMask: string }).updateMask, "nameValue,nested.name", query);
+  }
 });
 
 test.serial("transcoding: multi-segment capture keeps %2F encoded", async (t) => {

@@ -142,5 +142,6 @@ test("parseGoDuration: refuses more than 2^63-1 nanoseconds, as time.ParseDurati
 
 test(parses, parseFieldMaskText, "a,b.c", ["a", "b.c"]);
 test(parses, parseFieldMaskText, "foo_bar", ["foo_bar"]); // proto names, verbatim
+test(parses, parseFieldMaskText, "displayName,author.birthYear,page_count", ["display_name", "author.birth_year", "page_count"]); // JSON names too
 test(parses, parseFieldMaskText, "a,,b", ["a", "b"]); // empty pieces dropped
 test(parses, parseFieldMaskText, "", []);
