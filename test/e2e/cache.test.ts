@@ -76,6 +76,13 @@ test.serial("cache e2e: If-None-Match with the ETag is a 304 without body, on hi
   const openAgain = await get(`${t.context.url}/v1/open/etag-2`, { "if-none-match": open.headers.get("etag")! });
   t.is(openAgain.status, 304);
   t.is(calls(t, "GetOpen", "etag-2"), 2);
+  // HEAD is GET without the body (RFC 9110 §9.3.2): the same ETag, and the same 304.
+  const head = await fetch(`${t.context.url}/v1/open/etag-2`, { method: "HEAD" });
+  t.is(head.status, 200);
+  t.is(head.headers.get("etag"), open.headers.get("etag"));
+  const headNotModified = await fetch(`${t.context.url}/v1/cached/etag-1`, { method: "HEAD", headers: { "if-none-match": etag } });
+  t.is(headNotModified.status, 304);
+  t.is(headNotModified.headers.get("etag"), etag);
 });
 
 test.serial("cache e2e: answers are cached per verified subject, and private when the method has auth", async (t) => {

@@ -72,10 +72,14 @@ test.serial("transcoding: 64-bit integers sent as JSON numbers past 2^53 reach t
   t.regex((wrongType.json as { message: string }).message, /"id".*expected string, got number/);
 });
 
-test.serial("transcoding: an empty body on a body binding is the empty message", async (t) => {
-  const response = await call(t, "POST", "/v1/things", "");
-  t.is(response.status, 200, response.text);
-  t.deepEqual(response.json, {});
+test.serial("transcoding: an empty or all-whitespace body on a body binding is the empty message", async (t) => {
+  for (const body of ["", "  \r\n\t "]) {
+    const response = await call(t, "POST", "/v1/things", body);
+    t.is(response.status, 200, response.text);
+    t.deepEqual(response.json, {});
+  }
+  const trailing = await call(t, "POST", "/v1/things", ' {"id":"x"} \n');
+  t.deepEqual(trailing.json, { id: "x" });
 });
 
 test.serial("transcoding: body field binding fills only that field; path fills the rest", async (t) => {

@@ -41,7 +41,8 @@ export function responseCache(layer: PolicyLayer, maxBodySize: number): Middlewa
     const route = state.route as CompiledRoute;
     const policy = layer.policies.get(route.method.name);
     const rule = policy?.cache;
-    const isGet = ctx.method === "GET";
+    // HEAD is a GET without the body (RFC 9110 §9.3.2): the same ETag, 304 and cache.
+    const isGet = ctx.method === "GET" || ctx.method === "HEAD";
     // JSON unary bindings only: an HttpBody or streaming request body is not ours to read.
     const bodyCached = !isGet && rule !== undefined && route.method.idempotency === "NO_SIDE_EFFECTS" && route.kind === "unary";
     if (!isGet && !bodyCached) return next();

@@ -12,7 +12,7 @@ import { gatewayErrorFromBackend } from "../errors/backend-error.js";
 import { Code, GatewayError } from "../errors/gateway-error.js";
 import { withClaims } from "../policy/claims-metadata.js";
 import { requestState } from "../request-state.js";
-import { parseJsonBody, readBodyText, readRawBody } from "./read-body.js";
+import { jsonBodyOf, readBodyText, readRawBody } from "./read-body.js";
 import { buildRequest } from "./request.js";
 import { cancelOnClientClose, deadlineFor, outgoingMetadata, setMetadataHeaders } from "./unary-call.js";
 import type { CallOptions } from "./unary-call.js";
@@ -174,7 +174,7 @@ export async function readRequestMessage(
     let body: unknown;
     if (route.request.body !== undefined) {
       const text = await readBodyText(req, maxBodySize);
-      body = text === "" ? undefined : parseJsonBody(text);
+      body = jsonBodyOf(text);
     }
     return buildRequest(route.request, pathValues, rawQuery, body);
   }

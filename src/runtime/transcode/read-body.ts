@@ -178,6 +178,18 @@ function clientGone(): GatewayError {
 }
 
 /**
+ * A request body's JSON value; undefined for an empty or all-whitespace body, which is the
+ * empty message (as grpc-gateway reads it: EOF before any value).
+ */
+export function jsonBodyOf(text: string | undefined): unknown {
+  if (text === undefined || text === "") return undefined;
+  const first = text.charCodeAt(0);
+  // Only a body that starts with whitespace can be all whitespace: trimmed only then.
+  if ((first === 0x20 || first === 0x0a || first === 0x0d || first === 0x09) && text.trim() === "") return undefined;
+  return parseJsonBody(text);
+}
+
+/**
  * Parses JSON text; a syntax error is a 400 naming the problem. Text that may hold an
  * integer past 2^53 is parsed so that it stays exact (lossless-json.ts).
  */

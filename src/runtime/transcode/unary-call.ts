@@ -14,7 +14,7 @@ import type { GatewayError } from "../errors/gateway-error.js";
 import { headerOf } from "../request-header.js";
 import { requestState } from "../request-state.js";
 import type { RequestState } from "../request-state.js";
-import { bodyTextOf, parseJsonBody } from "./read-body.js";
+import { bodyTextOf, jsonBodyOf } from "./read-body.js";
 import { buildRequest } from "./request.js";
 import { renderResponse } from "./response.js";
 
@@ -81,7 +81,7 @@ export function exchangeUnary<Json>(
   codecs: CodecRegistry,
   render: (codec: MessageCodec, responseBody: FieldPath | undefined, bytes: Uint8Array) => Json,
 ): Promise<UnaryOutcome<Json>> {
-  const body = input.bodyText === undefined || input.bodyText === "" ? undefined : parseJsonBody(input.bodyText);
+  const body = jsonBodyOf(input.bodyText);
   const message = buildRequest(route.request, input.pathValues ?? [], input.rawQuery ?? "", body);
   // Verified claims are added after the client's headers, which can never carry x-jwt-*.
   const metadata = withClaims(metadataForRequest(req, addresses, input.requestId), input);
