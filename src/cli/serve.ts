@@ -40,6 +40,8 @@ const LOG_BUFFER_BYTES = 8 * 1024; // below sonic-boom's 16 KiB maxWrite, which 
 // Fewer, larger writes to a file: a line cost 1.86 µs with 8 KiB writes, 1.28 µs with
 // 64 KiB (AccessLog + FileLineSink in isolation; bench/README.md).
 const FILE_LOG_BUFFER_BYTES = 64 * 1024;
+/** The scheme and authority of an absolute-form request target. */
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 const LOG_FLUSH_MS = 200;
 
 /**
@@ -141,6 +143,13 @@ export async function runServe(flags: CommandFlags): Promise<number> {
   // HTTP/1.1 without Host is a 400 (RFC 9112 §3.2), answered here as a Status with an id
   // rather than by node:http, whose own 400 has an empty body.
   const serveRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // Absolute-form (`GET http://host/v1/x`), which a server must accept (RFC 9112 §3.2.2):
+    // routed by its path and query.
+    const url = req.url;
+    if (url !== undefined && url.charCodeAt(0) !== 0x2f && ABSOLUTE_FORM.test(url)) {
+      const rest = url.replace(ABSOLUTE_FORM, "");
+      req.url = rest.startsWith("/") ? rest : `/${rest}`;
+    }
     if (req.headers.host === undefined && req.httpVersion === "1.1") {
       answerPlainError(res, 400, Code.INVALID_ARGUMENT, "HTTP/1.1 request without a Host header");
       return;

@@ -46,6 +46,13 @@ test("malformed http: HTTP/1.1 without Host is 400 with a Status body and a requ
   t.regex(old, /^HTTP\/1\.1 200 /);
 });
 
+test("malformed http: an absolute-form target (RFC 9112 §3.2.2) is routed by its path and query", async (t) => {
+  const answer = await raw(t.context.url, "GET http://api.example/v1/things/abs?i32=7 HTTP/1.1\r\nHost: api.example\r\nConnection: close\r\n\r\n");
+  t.regex(answer, /^HTTP\/1\.1 200 /);
+  t.regex(answer, /"id":"abs"/);
+  t.regex(answer, /"i32":7/);
+});
+
 test("malformed http: an Expect other than 100-continue is 417 with a Status body and a request id", async (t) => {
   const answer = await raw(t.context.url, "GET /v1/things/a HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n");
   t.regex(answer, /^HTTP\/1\.1 417 /);
