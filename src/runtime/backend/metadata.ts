@@ -5,6 +5,12 @@ import { Code, GatewayError } from "../errors/gateway-error.js";
 /** Headers forwarded to the backend under their own (lower-case) name. SPEC §5. */
 const FORWARDED_AS_IS = ["authorization", "traceparent", "tracestate"] as const;
 const METADATA_PREFIX = "grpc-metadata-";
+// Client metadata forwarded at most: gRPC servers refuse more than 8 KiB of metadata by
+// default, and node:http2 (grpc-js) more than 128 header fields, by resetting the call.
+const MAX_CLIENT_METADATA_BYTES = 8 * 1024;
+const MAX_CLIENT_METADATA_PAIRS = 64;
+// HTTP/2 counts each header field as name + value + 32 bytes (RFC 9113 §6.5.2).
+const HPACK_ENTRY_OVERHEAD = 32;
 // gRPC metadata keys: lower-case letters, digits, `_ - .` (grpc-js rejects anything else).
 const LEGAL_KEY = /^[0-9a-z_.-]+$/;
 // Standard or URL-safe base64, padding optional (gRPC peers send it unpadded).
@@ -50,11 +56,18 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders, context: Forwa
   for (const name of FORWARDED_AS_IS) {
     addValues(pairs, name, headers[name]);
   }
+  let room = MAX_CLIENT_METADATA_BYTES;
+  let count = 0;
   for (const name in headers) {
     if (!name.startsWith(METADATA_PREFIX)) continue;
     const key = name.slice(METADATA_PREFIX.length);
     if (!LEGAL_KEY.test(key) || isForbiddenKey(key)) continue;
-    addValues(pairs, key, headers[name]);
+    const value = headers[name];
+    // What a backend would refuse whole (its header list limits reset the call) is dropped
+    // here instead, the rest forwarded: a header is not worth failing the request over.
+    room -= key.length + (typeof value === "string" ? value.length : (value ?? []).join("").length) + HPACK_ENTRY_OVERHEAD;
+    if (room < 0 || ++count > MAX_CLIENT_METADATA_PAIRS) continue;
+    addValues(pairs, key, value);
   }
   pairs.push(["x-request-id", context.requestId]);
   const forwardedFor = context.forwardedFor ? `${context.forwardedFor}, ${context.peer}` : context.peer;

@@ -47,6 +47,16 @@ test("metadataFromHeaders: drops values gRPC cannot carry instead of failing", (
   t.deepEqual(pairs.filter(([key]) => key === "name" || key === "ok"), [["ok", "fine"]]);
 });
 
+test("metadataFromHeaders: client metadata past 64 fields or 8 KiB is dropped, not forwarded for the backend to refuse", (t) => {
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 150; i++) many[`grpc-metadata-k${i}`] = "v";
+  const kept = metadataFromHeaders(many, context).filter(([key]) => key.startsWith("k"));
+  t.is(kept.length, 64);
+  t.deepEqual(kept[0], ["k0", "v"]);
+  const big = metadataFromHeaders({ "grpc-metadata-a": "x".repeat(5000), "grpc-metadata-b": "y".repeat(5000), authorization: "Bearer t" }, context);
+  t.deepEqual(big.map(([key]) => key), ["authorization", "a", "x-request-id", "x-forwarded-for"]);
+});
+
 test("metadataFromHeaders: -bin metadata is base64-decoded", (t) => {
   const pairs = metadataFromHeaders({ "grpc-metadata-token-bin": Buffer.from([1, 2, 255]).toString("base64") }, context);
   const value = pairs.find(([key]) => key === "token-bin")?.[1];
