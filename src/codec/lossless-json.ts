@@ -51,8 +51,8 @@ export function parseJsonText(text: string): unknown {
   return mayHoldBigInteger(text) ? parseLosslessJson(text) : (JSON.parse(text) as unknown);
 }
 
-/** Deeper than this is refused (request bodies are limited to far less by the codec). */
-const MAX_DEPTH = 5000;
+/** Deeper than this is refused, well before the stack would be (the codec allows far less anyway). */
+const MAX_DEPTH = 1000;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const DIGITS_ONLY = /^-?\d+$/;
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };

@@ -70,6 +70,12 @@ test("parseLosslessJson: integers past 2^53 keep their text; every other number 
   t.is(parseLosslessJson("-0"), -0);
 });
 
+test("parseLosslessJson: nesting past 1,000 levels is a SyntaxError, never a stack overflow", (t) => {
+  const nested = (depth: number): string => `${"[".repeat(depth)}9007199254740993${"]".repeat(depth)}`;
+  t.notThrows(() => parseLosslessJson(nested(1000)));
+  for (const depth of [1001, 200_000]) t.throws(() => parseLosslessJson(nested(depth)), { instanceOf: SyntaxError, message: /nested too deeply/ });
+});
+
 test("mayHoldBigInteger: true for any text holding a number literal past 2^53, wherever it sits", (t) => {
   fc.assert(
     fc.property(fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n }), fc.boolean(), fc.constantFrom("", " ", "\n"), (n, negative, space) => {
