@@ -207,10 +207,15 @@ test.serial("errors: malformed JSON is a 400", async (t) => {
   t.regex((response.json as { message: string }).message, /^malformed JSON in request body/);
 });
 
-test.serial("errors: invalid UTF-8 in the body is a 400", async (t) => {
+test.serial("errors: invalid UTF-8 in the body is a 400 naming where (SPEC §6)", async (t) => {
   const response = await call(t, "POST", "/v1/things", new Uint8Array([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]));
   t.is(response.status, 400);
-  t.is((response.json as { message: string }).message, "request body is not valid UTF-8");
+  t.is((response.json as { message: string }).message, 'request body is not valid UTF-8 (in "id")');
+  const nested = Buffer.concat([Buffer.from('{"nested":{"name":"ok"},"tags":["a","b'), Buffer.from([0xc3, 0x28]), Buffer.from('"]}')]);
+  t.is(((await call(t, "POST", "/v1/things", nested)).json as { message: string }).message, 'request body is not valid UTF-8 (in "tags[1]")');
+  // Bad bytes where no string is: nothing to name.
+  const outside = Buffer.concat([Buffer.from('{"id":"x"}'), Buffer.from([0xff])]);
+  t.is(((await call(t, "POST", "/v1/things", outside)).json as { message: string }).message, "request body is not valid UTF-8");
 });
 
 test.serial("errors: a body that is not JSON is 415 INVALID_ARGUMENT", async (t) => {

@@ -83,8 +83,43 @@ export async function readBodyText(req: IncomingMessage, limit: number): Promise
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new GatewayError(Code.INVALID_ARGUMENT, "request body is not valid UTF-8");
+    const at = invalidUtf8Path(bytes);
+    throw new GatewayError(Code.INVALID_ARGUMENT, at === undefined ? "request body is not valid UTF-8" : `request body is not valid UTF-8 (in ${JSON.stringify(at)})`);
   }
+}
+
+/**
+ * Where in a body that is not UTF-8 the bad bytes sit, as a JSON path (`book.title`,
+ * `tags[2]`; a key names itself): read with U+FFFD in their place, the first string that
+ * holds one. Undefined when the body is no JSON even so. Only ever run on a body being refused.
+ */
+function invalidUtf8Path(bytes: Uint8Array): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder("utf-8").decode(bytes)) as unknown;
+  } catch {
+    return undefined;
+  }
+  const search = (value: unknown, path: string): string | undefined => {
+    if (typeof value === "string") return value.includes("\ufffd") ? path : undefined;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const found = search(value[i], `${path}[${i}]`);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    if (typeof value !== "object" || value === null) return undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const at = path === "" ? key : `${path}.${key}`;
+      if (key.includes("\ufffd")) return at;
+      const found = search(item, at);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const found = search(json, "");
+  return found === "" ? undefined : found;
 }
 
 function isIdentity(req: IncomingMessage): boolean {
