@@ -10,6 +10,7 @@ import type { FieldPath } from "../model/field-path.js";
 import type { JsonOptions } from "./contract.js";
 import { decodeBase64 } from "./base64.js";
 import { LosslessNumber } from "./lossless-json.js";
+import { jsonSnakeCase } from "./well-known-to-json.js";
 import { CodecError, FieldError } from "./field-error.js";
 import { TextValueError, parseIntegerText } from "./text-value.js";
 import { TimeValueError, parseDuration, parseTimestamp } from "./timestamp-duration.js";
@@ -547,7 +548,7 @@ function fieldMaskBody(w: WireWriter, json: unknown, ctx: JsonContext): void {
     // protojson refuses "_" in JSON paths: a snake_case path would not round-trip.
     if (!CAMEL_PATH_RE.test(path)) ctx.fail(`${quote(path)} is not a valid field mask path (use lowerCamelCase names)`);
     w.tag(1, 2);
-    w.string(path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+    w.string(jsonSnakeCase(path));
   }
 }
 

@@ -10,6 +10,7 @@ import type { EnumModel, FieldType, ScalarType, TypeSet } from "../model/descrip
 import { WRAPPER_SCALARS } from "../model/descriptor.js";
 import type { SecondsNanos } from "./timestamp-duration.js";
 import { TimeValueError, parseDuration, parseTimestamp } from "./timestamp-duration.js";
+import { jsonSnakeCase } from "./well-known-to-json.js";
 import type { WireType, WireWriter } from "./wire-writer.js";
 
 /** A text value that does not parse; `message` is the reason, e.g. `"abc" is not a valid int32`. */
@@ -186,7 +187,7 @@ export function parseFieldMaskText(text: string): string[] {
   return text
     .split(",")
     .filter((path) => path !== "")
-    .map((path) => (/[A-Z]/.test(path) ? path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : path));
+    .map(jsonSnakeCase);
 }
 
 function writeString(w: WireWriter, value: string): void {
