@@ -216,6 +216,11 @@ test.serial("errors: invalid UTF-8 in the body is a 400 naming where (SPEC §6)"
   // Bad bytes where no string is: nothing to name.
   const outside = Buffer.concat([Buffer.from('{"id":"x"}'), Buffer.from([0xff])]);
   t.is(((await call(t, "POST", "/v1/things", outside)).json as { message: string }).message, "request body is not valid UTF-8");
+  // Nested 20,000 levels (JSON.parse takes it, a plain recursive search would not): still the plain 400, never a 500.
+  const deep = Buffer.concat([Buffer.from(`{"id":${"[".repeat(20_000)}"`), Buffer.from([0xff]), Buffer.from(`"${"]".repeat(20_000)}}`)]);
+  const refused = await call(t, "POST", "/v1/things", deep);
+  t.is(refused.status, 400, refused.text);
+  t.is((refused.json as { message: string }).message, "request body is not valid UTF-8");
 });
 
 test.serial("errors: a body that is not JSON is 415 INVALID_ARGUMENT", async (t) => {

@@ -93,6 +93,8 @@ export async function readBodyText(req: IncomingMessage, limit: number): Promise
  * `tags[2]`; a key names itself): read with U+FFFD in their place, the first string that
  * holds one. Undefined when the body is no JSON even so. Only ever run on a body being refused.
  */
+const MAX_SEARCH_DEPTH = 200;
+
 function invalidUtf8Path(bytes: Uint8Array): string | undefined {
   let json: unknown;
   try {
@@ -100,11 +102,14 @@ function invalidUtf8Path(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-  const search = (value: unknown, path: string): string | undefined => {
+  // Deeper than the codec would ever read is not searched: a body nested 100,000 levels must
+  // still get its 400, not a stack overflow (a 500).
+  const search = (value: unknown, path: string, depth = 0): string | undefined => {
     if (typeof value === "string") return value.includes("\ufffd") ? path : undefined;
+    if (depth > MAX_SEARCH_DEPTH) return undefined;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const found = search(value[i], `${path}[${i}]`);
+        const found = search(value[i], `${path}[${i}]`, depth + 1);
         if (found !== undefined) return found;
       }
       return undefined;
@@ -113,7 +118,7 @@ function invalidUtf8Path(bytes: Uint8Array): string | undefined {
     for (const [key, item] of Object.entries(value)) {
       const at = path === "" ? key : `${path}.${key}`;
       if (key.includes("\ufffd")) return at;
-      const found = search(item, at);
+      const found = search(item, at, depth + 1);
       if (found !== undefined) return found;
     }
     return undefined;
