@@ -63,6 +63,7 @@ test("malformed http: an Expect other than 100-continue is 417 with a Status bod
 test("malformed http: oversized headers are 431 with a Status body", async (t) => {
   const answer = await raw(t.context.url, `GET /v1/things/a HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
   t.regex(answer, /^HTTP\/1\.1 431 /);
+  t.regex(answer, REQUEST_ID);
   t.true(answer.endsWith('{"code":8,"message":"request headers are too large","details":[]}'));
 });
 

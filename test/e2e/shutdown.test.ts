@@ -93,6 +93,7 @@ test.serial("shutdown: a slowloris connection dribbling headers does not block a
     // headersTimeout (10s) plus Node's check interval (1s) bounds how long it may hold a socket.
     await until(() => closed, 20_000);
     t.regex(received, /^HTTP\/1\.1 408/, "Node answers 408 Request Timeout when it cuts the connection");
+    t.regex(received, /\r\nx-request-id: [0-9a-f-]{36}\r\n/i, "every answer carries X-Request-Id (SPEC §5)");
   } finally {
     clearInterval(drip);
     slow.destroy();
