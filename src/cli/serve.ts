@@ -21,7 +21,7 @@ import { createTracing } from "../runtime/ops/tracing.js";
 import type { ReadinessTarget } from "../runtime/ops/readiness.js";
 import { createGateway } from "../runtime/gateway.js";
 import { drainingResponses } from "../runtime/draining-response.js";
-import { Code } from "../runtime/errors/gateway-error.js";
+import { Code, GatewayError } from "../runtime/errors/gateway-error.js";
 import { freshRequestId } from "../runtime/request-id.js";
 import { lingerOnClose } from "../runtime/lingering-close.js";
 import { loadGenerated } from "../runtime/load-generated.js";
@@ -265,7 +265,7 @@ function stdoutIsFile(): boolean {
 
 /** A Status answer from before any route or lane: a fresh request id, and the connection closed. */
 function answerPlainError(res: ServerResponse, status: number, code: Code, message: string): void {
-  const body = JSON.stringify({ code, message, details: [] });
+  const body = new GatewayError(code, message).toJson();
   res.writeHead(status, { "Content-Type": "application/json", "X-Request-Id": freshRequestId(), "Content-Length": Buffer.byteLength(body), Connection: "close" });
   res.end(body);
 }
