@@ -28,26 +28,22 @@ export interface AccessLogEntry {
 interface LineFormat {
   /** The destination's own LineWriter (a SlabLineWriter: file or pipe), else one that joins the pieces for it. */
   readonly line: LineWriter;
-  /** `{"level":30` (or the logger's level label) */
-  readonly levelPrefix: LinePiece;
-  /** Writes `,"time":…` */
-  readonly time: (line: LineWriter) => void;
-  /** The logger's bindings (`,"pid":…` or "") and the line's constant start, joined once. */
-  readonly afterTime: LinePiece;
+  /** Writes the line's start: `{"level":30,"time":…` (or the logger's labels), its bindings, `,"msg":"request","requestId":` */
+  readonly head: (line: LineWriter) => void;
 }
 
-// The line's other constant parts, encoded once.
-const METHOD = linePiece(',"method":"');
-const PATH = linePiece('","path":');
-const STATUS = linePiece(',"status":');
-const GRPC_CODE = linePiece(',"grpcCode":');
+// The line's constant parts, encoded once. Parts that sit next to each other go as one
+// piece (per method, per route, per gRPC code): each piece is a copy into the slab.
+const NO_ROUTE_STATUS = linePiece(',"status":');
 const DURATION = linePiece(',"durationMs":');
 const BACKEND = linePiece(',"backendMs":');
 const CLIENT_IP = linePiece(',"clientIp":');
 const SUB = linePiece(',"sub":');
 const CLOSE = linePiece("}");
-const TIME = linePiece(',"time":');
-const NO_ROUTE = linePiece("");
+/** `,"grpcCode":N,"durationMs":` for the codes gRPC defines (0–16). */
+const GRPC_CODE_DURATION = Array.from({ length: 17 }, (_, code) => linePiece(`,"grpcCode":${code},"durationMs":`));
+// node:http takes any HTTP token as a method: the ones past this many are written piece by piece.
+const MAX_METHOD_PIECES = 64;
 
 /**
  * The access log (SPEC §8: one line per request, both lanes): id, method, path, route
@@ -65,8 +61,9 @@ const NO_ROUTE = linePiece("");
 export class AccessLog {
   private readonly addresses: ClientAddressResolver;
   private readonly format: LineFormat | undefined;
-  /** `,"route":"…","rpc":"…"` per route, built on first use. */
+  /** Built on first use (routePart, methodPart). */
   private readonly routeParts = new WeakMap<LoggedRoute, LinePiece>();
+  private readonly methodParts = new Map<string, LinePiece>();
 
   constructor(private readonly logger: Logger, trustedProxies: readonly string[]) {
     // Behind a proxy (Istio's sidecar) the peer is the proxy: log the client it vouches for.
@@ -91,23 +88,24 @@ export class AccessLog {
     // Numbers go in as integers (times in whole microseconds): formatting a float costs
     // several times more, under load more still (bench/README.md).
     const line = format.line;
-    line.piece(format.levelPrefix);
-    format.time(line);
-    line.piece(format.afterTime);
+    format.head(line);
     line.string(entry.requestId);
-    // node:http only passes a method that is an HTTP token: no quote or backslash to escape.
-    line.piece(METHOD);
-    line.text(req.method ?? "");
-    line.piece(PATH);
+    line.piece(this.methodPart(req.method ?? ""));
     line.string(entry.path);
     line.piece(this.routePart(entry.route));
-    line.piece(STATUS);
     line.integer(entry.status);
-    if (entry.grpcCode !== undefined) {
-      line.piece(GRPC_CODE);
-      line.integer(entry.grpcCode);
+    const grpcCode = entry.grpcCode;
+    if (grpcCode === undefined) {
+      line.piece(DURATION);
+    } else {
+      const part = GRPC_CODE_DURATION[grpcCode];
+      if (part === undefined) {
+        line.text(`,"grpcCode":${JSON.stringify(grpcCode)}`);
+        line.piece(DURATION);
+      } else {
+        line.piece(part);
+      }
     }
-    line.piece(DURATION);
     writeMillis(line, durationUs);
     if (entry.backendMs !== undefined) {
       line.piece(BACKEND);
@@ -123,11 +121,23 @@ export class AccessLog {
     line.end();
   }
 
+  /** `,"method":"GET","path":` per method. */
+  private methodPart(method: string): LinePiece {
+    let part = this.methodParts.get(method);
+    if (part === undefined) {
+      // node:http only passes a method that is an HTTP token: no quote or backslash to escape.
+      part = linePiece(`,"method":"${method}","path":`);
+      if (this.methodParts.size < MAX_METHOD_PIECES) this.methodParts.set(method, part);
+    }
+    return part;
+  }
+
+  /** `,"route":"…","rpc":"…","status":` per route. */
   private routePart(route: LoggedRoute | undefined): LinePiece {
-    if (route === undefined) return NO_ROUTE;
+    if (route === undefined) return NO_ROUTE_STATUS;
     let part = this.routeParts.get(route);
     if (part === undefined) {
-      part = linePiece(`,"route":${JSON.stringify(route.entry.pattern)},"rpc":${JSON.stringify(route.method.name)}`);
+      part = linePiece(`,"route":${JSON.stringify(route.entry.pattern)},"rpc":${JSON.stringify(route.method.name)},"status":`);
       this.routeParts.set(route, part);
     }
     return part;
@@ -149,15 +159,35 @@ function lineFormatOf(logger: Logger): LineFormat | undefined {
   if (formatters?.log !== undefined || internals[mixinSym] !== undefined || internals[redactFmtSym] !== undefined) return undefined;
   if (internals[nestedKeySym] != null || internals[messageKeySym] !== "msg") return undefined;
   const line = stream instanceof SlabLineWriter ? stream : new StringLineWriter(stream as { write(line: string): unknown });
-  // pino's default time (epochTime) is `,"time":${Date.now()}`: written here as an integer.
-  const timeText = time as () => string;
-  const writeTime = time === pino.stdTimeFunctions.epochTime
-    ? (to: LineWriter): void => {
-      to.piece(TIME);
-      to.integer(Date.now());
-    }
-    : (to: LineWriter): void => to.text(timeText());
-  return { line, levelPrefix: linePiece(levelPrefix), time: writeTime, afterTime: linePiece(`${bindings},"msg":"request","requestId":`) };
+  const afterTime = `${bindings},"msg":"request","requestId":`;
+  if (time !== pino.stdTimeFunctions.epochTime) {
+    const before = linePiece(levelPrefix);
+    const after = linePiece(afterTime);
+    const timeText = time as () => string;
+    return {
+      line,
+      head: (to) => {
+        to.piece(before);
+        to.text(timeText());
+        to.piece(after);
+      },
+    };
+  }
+  // pino's default time (epochTime) is `,"time":${Date.now()}`. The whole head is one piece,
+  // rebuilt when the millisecond changes: under load many lines share one.
+  let millisecond = -1;
+  let head = linePiece("");
+  return {
+    line,
+    head: (to) => {
+      const now = Date.now();
+      if (now !== millisecond) {
+        millisecond = now;
+        head = linePiece(`${levelPrefix},"time":${now}${afterTime}`);
+      }
+      to.piece(head);
+    },
+  };
 }
 
 /** Whole microseconds since `started` (a process.hrtime.bigint()). */
